@@ -1,0 +1,1 @@
+"""Running and checking games: the one game runner, trace replay, records."""
