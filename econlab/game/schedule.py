@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from econlab.game.actions import Action, CompletePhase, Ready
+from econlab.game.actions import Action, Ready
 from econlab.game.engine import Game
 from econlab.game.errors import InvalidActionError
 from econlab.game.events import Event
@@ -91,8 +91,6 @@ class Scheduler:
                             break
                 if game.phase == 0:
                     events += game.timeout()
-            elif game.treatment != "voting" and game.phase == 5:
-                events += game.apply(game.seats[0], CompletePhase())
             else:
                 events += game.timeout()
             self.tick_in_phase = 0
