@@ -42,7 +42,7 @@ __all__ = [
 
 
 def new_game(params: GameParams, values: ValueSource, rng: np.random.Generator | None = None, *,
-             compat: Compat = "strict", game_id: int = 1) -> Game:
+             compat: Compat = "strict", game_id: int = 1, emit_events: bool = True) -> Game:
     """Create a game of the treatment named by ``params.game_type`` (not yet started).
 
     Args:
@@ -51,8 +51,10 @@ def new_game(params: GameParams, values: ValueSource, rng: np.random.Generator |
         rng: The game's only source of randomness.
         compat: ``"strict"`` or ``"server"``.
         game_id: The id used in texts and records.
+        emit_events: Build the server's events (see :class:`~econlab.game.engine.Game`).
 
     Returns:
         The game; call ``start()`` to open the first round.
     """
-    return GAME_CLASSES[params.game_type](params, values, rng, compat=compat, game_id=game_id)
+    return GAME_CLASSES[params.game_type](params, values, rng, compat=compat, game_id=game_id,
+                                          emit_events=emit_events)

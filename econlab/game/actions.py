@@ -209,7 +209,7 @@ def from_message(msg: Mapping[str, Any]) -> Action:
         return Offer(offers=g("compensationOffers", UNDEFINED))
     if t == "compensation-decision":
         return Vote(decisions=g("compensationDecisions", UNDEFINED))
-    if t in ACTION_TYPES:
+    if isinstance(t, str) and t in ACTION_TYPES:  # a non-string type (e.g. a list) matches no handler
         return ACTION_TYPES[t]()
     return Unknown(type_name=t, raw=dict(msg))
 

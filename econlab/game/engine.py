@@ -18,6 +18,7 @@ uniform values, generated signals and the paid-round draw, in that order of need
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from collections.abc import Callable
 from typing import Any, ClassVar, Literal
@@ -33,7 +34,13 @@ from econlab.game.state import Player, RoundResult, Wallet, make_players
 from econlab.game.values import ValueSource
 
 Compat = Literal["strict", "server"]
+
+
+@functools.lru_cache(maxsize=64)
+def _handler_name(type_name: str) -> str:
+    return f"_on_{type_name.replace('-', '_')}"
 COMPAT_MODES: tuple[Compat, ...] = ("strict", "server")
+_COMPLETE_NAMES = tuple(f"_complete_{i}" for i in range(16))
 
 
 class Game:
@@ -50,7 +57,7 @@ class Game:
     PHASE_NAMES: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, params: GameParams, values: ValueSource, rng: np.random.Generator | None = None, *,
-                 compat: Compat = "strict", game_id: int = 1) -> None:
+                 compat: Compat = "strict", game_id: int = 1, emit_events: bool = True) -> None:
         """Create a game; call :meth:`start` to open the first round.
 
         Args:
@@ -59,6 +66,8 @@ class Game:
             rng: The only source of randomness (default: ``numpy.random.default_rng(0)``).
             compat: ``"strict"`` or ``"server"`` (see the module docstring).
             game_id: The id used in the server's texts and in records.
+            emit_events: Build the server's events (off for simulations that read only the state;
+                the state, log and results are the same either way).
         """
         if params.game_type != self.treatment:
             raise ValueError(f"{type(self).__name__} needs game_type={self.treatment!r}, got {params.game_type!r}")
@@ -69,6 +78,7 @@ class Game:
         self.rng = rng if rng is not None else np.random.default_rng(0)
         self.compat: Compat = compat
         self.game_id = game_id
+        self.emit_events = emit_events
         self.players: list[Player] = make_players(params.owners.count, params.speculators.count)
         self.by_seat: dict[int, Player] = {p.number: p for p in self.players}
         self.round = 0
@@ -85,6 +95,8 @@ class Game:
         self.boundaries = self._boundaries()
         #: wall-clock time (epoch ms) stamped on chat messages; set by whoever drives the game
         self.now_ms = 0
+        #: increases with every call that may change the state (views cache on it)
+        self.version = 0
 
     # ------------------------------------------------------------------ public API
     @property
@@ -142,12 +154,13 @@ class Game:
             if self.strict:
                 raise GameOverError(f"seat {seat}: the game is over; {action.TYPE or 'message'} ignored")
             return []
-        entry = {"content": raw if raw is not None else action.to_message(self.game_id), "number": seat,
+        # The wire form is built lazily (log_json) because most logged actions are never serialised.
+        entry = {"content": raw if raw is not None else action, "number": seat,
                  "tag": player.tag, "phase": self.phase, "round": self.round, "type": "message"}
         self.log.append(entry)
         type_name = action.type_name if isinstance(action, Unknown) else action.TYPE
         handlers = self.HANDLERS.get(self.phase, {})
-        if type_name not in handlers:
+        if not isinstance(type_name, str) or type_name not in handlers:  # the server matches types with ===
             self._events.clear()
             if self.strict:
                 entry["error"] = f"no {type_name} in phase {self.phase}"
@@ -167,9 +180,8 @@ class Game:
                                          f"{'/'.join(ROLE_NAMES[r] for r in roles)}, not {ROLE_NAMES[player.role]}")
             self._text("error", f"Game {self.game_id}: only {','.join(map(str, roles))} can send this message in "
                                 f"this phase. You are {player.role}.", seat)
-            self._check_complete()
             return self._flush()
-        handler: Callable[[Player, Any], None] = getattr(self, f"_on_{type_name.replace('-', '_')}")
+        handler: Callable[[Player, Any], None] = getattr(self, _handler_name(type_name))
         if self.strict:
             snapshot = len(self._events)
             try:
@@ -198,9 +210,20 @@ class Game:
         self._end_phase()
         return self._flush()
 
+    def log_json(self, start: int = 0) -> list[dict[str, Any]]:
+        """The log as the lab records it (from entry ``start``): every message and every timer expiry."""
+        out = []
+        for entry in self.log[start:]:
+            content = entry["content"]
+            if isinstance(content, Action):
+                entry = dict(entry, content=content.to_message(self.game_id))
+            out.append(entry)
+        return js.to_json(out)
+
     def is_complete(self) -> bool:
         """Whether the current phase's completion test holds."""
-        return bool(getattr(self, f"_complete_{self.phase}", lambda: False)())
+        test = getattr(self, _COMPLETE_NAMES[self.phase], None) if self.phase < len(_COMPLETE_NAMES) else None
+        return bool(test()) if test is not None else False
 
     def accepted(self, seat: int) -> list[str]:
         """Action types ``seat`` may send in the current phase (role permitting)."""
@@ -233,18 +256,21 @@ class Game:
 
     # ------------------------------------------------------------------ helpers for subclasses
     def _player(self, seat: int) -> Player:
-        p = self.by_seat.get(seat) if isinstance(seat, int) and not isinstance(seat, bool) else None
+        p = self.by_seat.get(seat) if type(seat) is int else None
         if p is None:
             raise ValueError(f"unknown seat {seat!r}; seats are {self.seats}")
         return p
 
     def _emit(self, kind: str, data: Any, to: int | tuple[str, int] | None = None) -> None:
-        self._events.append(Event(kind, data, to))
+        if self.emit_events:
+            self._events.append(Event(kind, data, to))
 
     def _text(self, kind: str, message: str, to: int | tuple[str, int] | None = None) -> None:
-        self._events.append(Event(kind, {"message": message}, to))
+        if self.emit_events:
+            self._events.append(Event(kind, {"message": message}, to))
 
     def _flush(self) -> list[Event]:
+        self.version += 1
         out, self._events = self._events, []
         return out
 
@@ -280,8 +306,9 @@ class Game:
     def _begin_round(self) -> None:
         if self.results:
             self._finish_round()
-            for p in self.players:
-                self._emit("round-summary", p.summaries[-1], p.number)
+            if self.emit_events:
+                for p in self.players:
+                    self._emit("round-summary", p.summaries[-1], p.number)
             self.round += 1
         else:
             self.round = 0 if self.params.practice_round else 1
@@ -303,6 +330,7 @@ class Game:
         if self.treatment != "voting" and self.params.generate_signals:
             self._generate_signals()
         self.results.append(result)
+        self.winning_condition = None
         self.phase = 0
         self._phase_complete_flag = False
         self._emit("phase-transition", {"round": self.round, "phase": 0})
@@ -389,6 +417,8 @@ class Game:
             p.ready = False
 
     def _enter_1(self) -> None:
+        if not self.emit_events:
+            return
         for p in self.players:
             self._emit("assign-role", self._assign_role(p), p.number)
         self._emit("players-known", {"players": [{"number": p.number, "role": p.role, "tag": p.tag}

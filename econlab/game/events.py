@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 ALL = None
+TEXT_KINDS = frozenset({"info", "notice", "warning", "error"})
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Event:
     """One server-to-client message.
 
@@ -22,12 +23,10 @@ class Event:
     data: Any
     to: int | tuple[str, int] | None = ALL
 
-    TEXT_KINDS = frozenset({"info", "notice", "warning", "error"})
-
     @property
     def is_text(self) -> bool:
         """Whether this is a text message rather than an event."""
-        return self.kind in self.TEXT_KINDS
+        return self.kind in TEXT_KINDS
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON object the lab server sends for this event."""

@@ -296,6 +296,8 @@ class Harberger(Game):
             self._emit("profit", bill, owner.number)
 
     def _send_snipes(self, kind: str, outcomes: list[dict[str, Any]]) -> None:
+        if not self.emit_events:
+            return
         for p in self.players:
             mine = [o for o in outcomes if o["player"]["number"] == p.number or o["target"]["number"] == p.number]
             self._emit(kind, {"snipes": copy.deepcopy(mine)}, p.number)
@@ -318,6 +320,8 @@ class Harberger(Game):
                 "condition": self.winning_condition, "taxRate": self.params.tax_rate_final}
 
     def _enter_5(self) -> None:
+        if not self.emit_events:
+            return
         for p in self.players:
             self._emit("value-signals", self._value_signals(p), p.number)
         self._text("info", "Prepare for the trading phase")
@@ -365,6 +369,8 @@ class Harberger(Game):
         price, side, now = action.price, action.side, action.now
         if self.strict:
             self._validate_order(player, action, book, wallet)
+            self._execute_order(player, c, side, price, action.quantity, bool(now))
+            return
         if js.is_nullish(price):
             self._emit("order-refused", {"message": "Order price was not filled.",
                                          "placeholder": "order-price-missing"}, player.number)
@@ -389,13 +395,16 @@ class Harberger(Game):
                 self._emit("order-refused", {"message": "Could not fulfill your order: no matching offers available"},
                            player.number)
                 return
+        self._execute_order(player, c, side, price, action.quantity, js.truthy(now))
+
+    def _execute_order(self, player: Player, c: int, side: Any, price: Any, quantity: Any, now: bool) -> None:
+        book = self.books[c]
         wallets = {p.number: p.wallet[c] for p in self.players}
-        remaining, err = ob.match(book, player.number, side, price, action.quantity, js.truthy(now), wallets,
-                                  self._events.append)
+        remaining, err = ob.match(book, player.number, side, price, quantity, now, wallets, self._events.append)
         if err is not None:
             self._emit("order-refused", {"message": f"Could not fulfill your order: {err}"}, player.number)
         if js.gt(remaining, 0):
-            if not js.truthy(now):
+            if not now:
                 ob.rest(book, player.number, side, price, remaining, self._events.append)
             else:
                 placeholder = "could-not-find-bids" if side == "ask" else "could-not-find-asks"
@@ -477,12 +486,14 @@ class Harberger(Game):
             amount = js.js_round(js.sub(js.add(js.div(js.mul(tax_pot, wal.shares), 100), wal.balance),
                                         self.params.owners.balance))
             p.display_profit.append(amount)
+            if not self.emit_events:
+                continue
             self._emit("tax-income", {"amount": amount, "condition": w}, p.number)
             spec = p.role == SPECULATOR
             self._emit("profit", {"round": self.round, "phase": 9, "condition": w, "owner": p.number,
                                   "role": p.role, "taxes": 0, "snipeProfit": amount if spec else 0,
                                   "total": 0 if spec else amount}, p.number)
-        for p in self.players:
+        for p in self.players if self.emit_events else ():
             total: Any = 0
             for a in p.display_profit:
                 total = js.add(total, a)

@@ -37,6 +37,7 @@ class _Undefined:
 
 
 UNDEFINED = _Undefined()
+_NUM = (int, float)
 
 _NUMERIC_RE = re.compile(r"^[+-]?(?:Infinity|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)$")
 _PARSE_FLOAT_RE = re.compile(r"^[+-]?(?:Infinity|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)")
@@ -49,6 +50,11 @@ def is_nullish(x: Any) -> bool:
 
 def to_number(x: Any) -> float:
     """ECMAScript ``Number(x)``: the numeric value a JavaScript operator would use."""
+    t = type(x)
+    if t is float:
+        return x
+    if t is int:
+        return float(x)
     if isinstance(x, bool):
         return 1.0 if x else 0.0
     if isinstance(x, int | float):
@@ -117,6 +123,8 @@ def number_to_string(x: float) -> str:
 
 def add(a: Any, b: Any) -> Any:
     """ECMAScript ``a + b``: string concatenation when either side is a string, else float64 sum."""
+    if type(a) in _NUM and type(b) in _NUM:
+        return float(a) + b
     if isinstance(a, str | list) or isinstance(b, str | list):
         return to_string(a) + to_string(b)
     return to_number(a) + to_number(b)
@@ -124,11 +132,15 @@ def add(a: Any, b: Any) -> Any:
 
 def sub(a: Any, b: Any) -> float:
     """ECMAScript ``a - b``."""
+    if type(a) in _NUM and type(b) in _NUM:
+        return float(a) - b
     return to_number(a) - to_number(b)
 
 
 def mul(a: Any, b: Any) -> float:
     """ECMAScript ``a * b`` (inf * 0 and NaN propagate as in IEEE-754)."""
+    if type(a) in _NUM and type(b) in _NUM:
+        return float(a) * b
     x, y = to_number(a), to_number(b)
     try:
         return x * y
@@ -149,6 +161,8 @@ def div(a: Any, b: Any) -> float:
 
 def lt(a: Any, b: Any) -> bool:
     """ECMAScript ``a < b``: lexicographic for two strings, numeric otherwise (NaN compares false)."""
+    if type(a) in _NUM and type(b) in _NUM:
+        return a < b
     if isinstance(a, str) and isinstance(b, str):
         return _utf16(a) < _utf16(b)
     x, y = to_number(a), to_number(b)

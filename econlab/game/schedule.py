@@ -37,6 +37,8 @@ class TickOutcome:
     events: list[Event] = field(default_factory=list)
     rejected: dict[int, InvalidActionError] = field(default_factory=dict)
     applied: list[tuple[int, Action]] = field(default_factory=list)
+    #: seats whose action was not applied because the phase ended earlier in the tick
+    skipped: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -105,8 +107,9 @@ class Scheduler:
         phase_at_start = (game.round, game.phase)
         seats = [s for s in sorted(actions) if actions[s] is not None]
         order = [seats[i] for i in rng.permutation(len(seats))] if len(seats) > 1 else seats
-        for seat in order:
+        for i, seat in enumerate(order):
             if game.over or (game.round, game.phase) != phase_at_start:
+                out.skipped.extend(order[i:])
                 break
             action = actions[seat]
             assert action is not None

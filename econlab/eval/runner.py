@@ -1,0 +1,173 @@
+"""The one game runner: plays a game with a mapping seat -> policy.
+
+``econlab play``, tournaments, the server's bots and evaluation all use :func:`play_game`. The runner
+drives the engine through :class:`econlab.game.schedule.Scheduler` (the same ticks as the env), asks
+each deciding seat's policy for an action built from its :func:`econlab.game.view.view`, and records
+every decision with its validity. A policy that raises, or returns an action the rules reject, loses
+that action only: the error is recorded and the game goes on.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from econlab.data import session_table
+from econlab.game import Game, GameParams, SessionValues, UniformValues, new_game
+from econlab.game.engine import Compat
+from econlab.game.params import ROLE_NAMES
+from econlab.game.record import build_record
+from econlab.game.schedule import Scheduler
+from econlab.game.view import view
+from econlab.policies.base import Policy, PolicyState
+
+ValuesMode = Literal["session", "uniform"]
+
+
+@dataclass(frozen=True)
+class GameSpec:
+    """Everything that defines one game apart from the policies.
+
+    Attributes:
+        params: The game parameters (treatment, rounds, endowments, ...).
+        seed: Seed of the game's generator, the tick order and the policies.
+        values: ``"session"`` (the lab's table ``params.session_number``) or ``"uniform"``.
+        market_ticks: Ticks of each market phase.
+        chat_ticks: Ticks of each Voting chat phase.
+        compat: ``"strict"`` or ``"server"``.
+    """
+
+    params: GameParams
+    seed: int = 0
+    values: ValuesMode = "session"
+    market_ticks: int = 20
+    chat_ticks: int = 2
+    compat: Compat = "strict"
+
+    def __post_init__(self) -> None:
+        """Validate the fields."""
+        if self.values not in ("session", "uniform"):
+            raise ValueError(f"values must be 'session' or 'uniform', got {self.values!r}")
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
+        Scheduler(self.market_ticks, self.chat_ticks)
+
+    def meta(self) -> dict[str, Any]:
+        """The spec as plain data (stored in records)."""
+        return {"seed": self.seed, "values": self.values, "market_ticks": self.market_ticks,
+                "chat_ticks": self.chat_ticks, "compat": self.compat, "session": self.params.session_number}
+
+
+@dataclass
+class Decision:
+    """One decision of one seat: what it chose and whether the rules accepted it."""
+
+    round: int
+    phase: int
+    tick: int
+    seat: int
+    policy: str
+    action: dict[str, Any] | None
+    valid: bool
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data."""
+        return {"round": self.round, "phase": self.phase, "tick": self.tick, "seat": self.seat, "policy": self.policy,
+                "action": self.action, "valid": self.valid, "error": self.error}
+
+
+@dataclass
+class GameResult:
+    """A finished game: the engine, its record and the decisions."""
+
+    game: Game
+    record: dict[str, Any]
+    decisions: list[Decision] = field(default_factory=list)
+
+    @property
+    def profits(self) -> dict[int, dict[int, Any]]:
+        """``{round: {seat: paid profit}}``."""
+        return {r.round: dict(r.profits) for r in self.game.results if r.profits}
+
+
+RoundCallback = Callable[[Game, int], None]
+
+
+def make_game(spec: GameSpec) -> Game:
+    """A new, unstarted game for ``spec``."""
+    values = SessionValues(session_table(spec.params.session_number)) if spec.values == "session" \
+        else UniformValues()
+    return new_game(spec.params, values, np.random.default_rng(spec.seed), compat=spec.compat, emit_events=False)
+
+
+def play_game(spec: GameSpec, policies: Mapping[int, Policy], *, on_round: RoundCallback | None = None,
+              on_log: Callable[[list[dict[str, Any]]], None] | None = None) -> GameResult:
+    """Play one full game.
+
+    Args:
+        spec: The game.
+        policies: A policy for every seat (``{seat: policy}``).
+        on_round: Called with ``(game, round)`` after each finished round.
+        on_log: Called with the new record log entries after each tick (for incremental writing).
+
+    Returns:
+        The finished game and its record.
+    """
+    game = make_game(spec)
+    missing = [s for s in game.seats if s not in policies]
+    if missing:
+        raise ValueError(f"no policy for seats {missing}; every seat needs one")
+    scheduler = Scheduler(spec.market_ticks, spec.chat_ticks)
+    tick_rng = np.random.default_rng([spec.seed, 7])
+    states: dict[int, PolicyState] = {s: policies[s].initial_state(s, spec.seed) for s in game.seats}
+    decisions: list[Decision] = []
+    logged = 0
+    finished_rounds = 0
+
+    def flush() -> None:
+        nonlocal logged, finished_rounds
+        if on_log is not None and len(game.log) > logged:
+            on_log(game.log_json(logged))
+            logged = len(game.log)
+        done = [r for r in game.results if r.profits]
+        while on_round is not None and finished_rounds < len(done):
+            on_round(game, done[finished_rounds].round)
+            finished_rounds += 1
+
+    game.start()
+    scheduler.advance(game)
+    flush()
+    while not game.over:
+        actions: dict[int, Any] = {}
+        pending: dict[int, Decision] = {}
+        for seat in scheduler.deciders(game):
+            policy = policies[seat]
+            try:
+                action, states[seat] = policy.act(view(game, seat), None, states[seat])
+            except Exception as exc:  # noqa: BLE001 - a failing policy must not stop the game
+                decisions.append(Decision(game.round, game.phase, scheduler.tick_in_phase, seat, policy.name, None,
+                                          False, f"policy error: {exc!r}: {traceback.format_exc(limit=3)}"))
+                continue
+            actions[seat] = action
+            if action is not None:
+                pending[seat] = Decision(game.round, game.phase, scheduler.tick_in_phase, seat, policy.name,
+                                         action.to_message(game.game_id), True)
+        outcome = scheduler.step(game, actions, tick_rng)
+        for seat, dec in pending.items():
+            if seat in outcome.rejected:
+                dec.valid = False
+                dec.error = f"{outcome.rejected[seat].field}: {outcome.rejected[seat].reason}"
+            elif all(seat != s for s, _ in outcome.applied):
+                dec.valid = False
+                dec.error = "not applied: the phase ended before this seat's turn"
+            decisions.append(dec)
+        flush()
+    flush()
+    meta = spec.meta() | {"policies": {str(s): policies[s].name for s in game.seats},
+                          "roles": {str(p.number): ROLE_NAMES[p.role] for p in game.players}}
+    return GameResult(game=game, record=build_record(game, meta), decisions=decisions)
