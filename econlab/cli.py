@@ -45,13 +45,19 @@ def play(
     practice: Annotated[bool | None, typer.Option("--practice/--no-practice", help="play the practice round")] = None,
     out: Annotated[Path | None, typer.Option(help="run folder for the record")] = None,
     quiet: Annotated[bool, typer.Option(help="no progress display")] = False,
+    llm_backend: Annotated[str | None, typer.Option(help="LLM seats: openai, local or replay")] = None,
+    llm_base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint of LLM seats")] = None,
+    llm_model: Annotated[str | None, typer.Option(help="model of LLM seats (local: a model folder)")] = None,
+    cache: Annotated[Path | None, typer.Option(help="LLM answer cache folder (replay reads it)")] = None,
+    budget_usd: Annotated[float | None, typer.Option(help="LLM spending limit of the run (USD)")] = None,
 ) -> None:
-    """Play one full game with scripted (or other) policies and write its record."""
+    """Play one full game with scripted, LLM (``llm``, ``llm:persona=exploiter``) or other policies."""
+    from econlab.cli_llm import llm_files, make_factory
+    from econlab.cli_llm import report as llm_report
     from econlab.eval.recording import RecordWriter
     from econlab.eval.runner import GameSpec, play_game
     from econlab.eval.scenario import Scenario, load_scenario
     from econlab.game.jsnum import index as js_index
-    from econlab.policies import make_policy
 
     try:
         sc = load_scenario(scenario) if scenario else Scenario()
@@ -65,7 +71,8 @@ def play(
             sc = Scenario.model_validate(sc.model_dump() | changes)
         params = sc.game_params()
         assignment = sc.assignment(policy or ())
-        policies = {seat: make_policy(name) for seat, name in assignment.items()}
+        factory = make_factory(sc.llm, llm_backend, llm_base_url, llm_model, cache, budget_usd)
+        policies = factory.build(assignment)
         spec = GameSpec(params=params, seed=seed, values=sc.values, market_ticks=sc.market_ticks,
                         chat_ticks=sc.chat_ticks, compat=sc.compat)
     except (ValueError, OSError) as exc:
@@ -87,9 +94,11 @@ def play(
                       f"{len(r.snipe_outcomes1) + len(r.snipe_outcomes2)} snipes")
         else:
             votes = sum(1 for d in r.final_decisions.values() if d == [1])
-            detail = f", offer {_fmt(js_index(r.offer, 1))}, {votes} of {len(r.final_decisions)} owners for"
-        table = Table(title=f"Round {rnd}{' (practice, unpaid)' if rnd == 0 else ''}: "
-                            f"{_CONDITION.get(r.condition, r.condition)}{detail}", title_justify="left")
+            offer = js_index(r.offer, 1) if isinstance(r.offer, list) and r.offer else "none"
+            detail = f", offer {_fmt(offer)}, {votes} of {len(r.final_decisions)} owners voted for the project"
+        console.print(f"[bold]Round {rnd}[/bold]{' (practice, unpaid)' if rnd == 0 else ''}: "
+                      f"{_CONDITION.get(r.condition, r.condition)}{detail}")
+        table = Table()
         table.add_column("seat", justify="right")
         table.add_column("role")
         table.add_column("policy")
@@ -104,7 +113,7 @@ def play(
         task = progress.add_task("rounds", total=n_rounds)
         result = play_game(spec, policies, on_round=show_round, on_log=writer.append_log)
     decisions = [d.to_json() for d in result.decisions]
-    path = writer.finish(result.record, {"decisions.json": decisions})
+    path = writer.finish(result.record, {"decisions.json": decisions} | llm_files(result))
     game = result.game
     table = Table(title=f"Payment (paid round {game.reward_round})", title_justify="left")
     for col in ("seat", "role", "policy", "profit (points)", "reward (EUR)"):
@@ -119,6 +128,9 @@ def play(
     invalid = sum(1 for d in result.decisions if not d.valid)
     console.print(f"Per role: {summary}. Decisions: {len(decisions)} ({invalid} rejected).")
     console.print(f"Record: {path}")
+    status = llm_report(console, factory, result)
+    if status:
+        raise typer.Exit(status)
 
 
 @app.command()
@@ -150,6 +162,18 @@ def replay(
             console.print(f"[red]mismatch[/red] {m['where']}: server {m['server']} engine {m['engine']}")
     if result.mismatches:
         raise typer.Exit(1)
+
+
+from econlab.cli_eval import compare, report, tournament  # noqa: E402 - light module; heavy imports inside
+
+app.command("tournament")(tournament)
+app.command("report")(report)
+app.command("compare")(compare)
+
+from econlab.cli_protocol import connect, serve  # noqa: E402 - light module; heavy imports inside
+
+app.command("serve")(serve)
+app.command("connect")(connect)
 
 
 def main() -> None:

@@ -22,8 +22,18 @@ ENVS: dict[str, type[IbexEnv]] = {
 
 __all__ = [
     "CANNED_MESSAGES", "ENVS", "KINDS", "EnvConfig", "FutarchyEnv", "HarbergerEnv", "IbexEnv", "VotingEnv",
-    "make",
+    "make", "remote",
 ]
+
+
+def remote(rest_url: str, ws_url: str, game_id: int, **options: Any) -> Any:
+    """A ParallelEnv whose seats act on a live ``econlab serve`` game (see :mod:`econlab.protocol.remote_env`).
+
+    The import is lazy: the protocol stack (websockets, httpx) loads only when a remote env is made.
+    """
+    from econlab.protocol.remote_env import RemoteEnv
+
+    return RemoteEnv(rest_url, ws_url, game_id, **options)
 
 
 def make(name: str, **options: Any) -> IbexEnv:

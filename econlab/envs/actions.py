@@ -34,15 +34,16 @@ def rejection(kind: str, field: str, reason: str, source: str) -> Rejection:
 
 
 _N_KINDS = len(KINDS)
+_NP_SCALARS = (np.integer, np.floating)
 
 
 def _scalar(x: Any, default: float = 0.0) -> float:
     """The first element of ``x`` as a finite float (``default`` when absent or not finite)."""
     t = type(x)
-    if t is int or t is float:
+    if t is np.ndarray and x.size and x.dtype.kind in "biuf":
+        v = float(x.item(0))
+    elif t is int or t is float or isinstance(x, _NP_SCALARS):
         v = float(x)
-    elif t is np.ndarray and x.size and x.dtype.kind in "biuf":
-        v = float(x.flat[0])
     else:
         a = np.asarray(x, dtype=np.float64).reshape(-1) if x is not None else np.zeros(0)
         v = float(a[0]) if a.size else default
@@ -65,7 +66,7 @@ def kind_of(action: Any) -> int:
     """The ``kind`` index of an action (``None`` is ``noop``; out-of-range values raise ``ValueError``)."""
     if action is None:
         return 0
-    if not isinstance(action, Mapping) or "kind" not in action:
+    if (type(action) is not dict and not isinstance(action, Mapping)) or "kind" not in action:
         raise ValueError(f"an action must be a dict with a 'kind' key (or None), got {action!r}")
     k = action["kind"]
     k = k if type(k) is int else int(np.asarray(k).reshape(-1)[0])
@@ -81,45 +82,43 @@ def _book(action: Mapping[str, Any], books: dict[int, BookInfo]) -> BookInfo:
     return books.get(c) or next(iter(books.values()))
 
 
-def decode(action: Any, d: Decision, sc: Scales) -> tuple[Action | None, Rejection | None]:
+#: kind index -> (order side, market order) of the four order kinds
+_ORDERS = {3: ("bid", False), 4: ("ask", False), 5: ("bid", True), 6: ("ask", True)}
+
+
+def decode(action: Any, d: Decision, sc: Scales, k: int | None = None) -> tuple[Action | None, Rejection | None]:
     """Translate one agent's action.
 
     Args:
         action: An element of the agent's action space (a mapping with ``kind``), or ``None``.
         d: The seat's decision context (its last observation's phase, open books and mask).
         sc: The env's scales.
+        k: ``kind_of(action)`` when the caller has it already.
 
     Returns:
         ``(engine action or None, rejection or None)``; at most one is not ``None``.
     """
-    k = kind_of(action)
+    if k is None:
+        k = kind_of(action)
     if k == 0:
         return None, None
     kind = KINDS[k]
-    if not d.mask[k]:
+    if not d.mask.item(k):
         return None, rejection(kind, "kind", f"{kind!r} is not allowed now (masked) in phase {d.phase} "
                                              f"({d.phase_name})", "mask")
     books = d.books
-    assert isinstance(action, Mapping)
     get = action.get
-    if kind == "declare":
-        x = np.clip(_vector(get("declaration"), 2), 0.0, 1.0)
-        caps = sc.lot_cap.get(d.role, (0.0, 0.0))
-        return Declare([js_round(x[0] * caps[0]), js_round(x[1] * caps[1])]), None
-    if kind == "snipe":
-        bits = _vector(get("snipe"), 2 * sc.n_lots).reshape(2, sc.n_lots)
-        return Snipe([[j + 1 for j in range(sc.n_lots) if bits[c, j] > 0.5] for c in (0, 1)]), None
-    if kind in ("bid", "ask", "market_bid", "market_ask"):
-        side = "bid" if kind.endswith("bid") else "ask"
-        if kind.startswith("market"):
-            b = _book(action, books)
-            if not getattr(b, f"can_{kind}"):
+    order = _ORDERS.get(k)
+    if order is not None:
+        side, now = order
+        b = _book(action, books)
+        if now:
+            if not (b.can_market_bid if side == "bid" else b.can_market_ask):
                 why = f"no {kind} possible in book {b.condition} (counterpart, cash or shares)"
                 return None, rejection(kind, "condition", why, "decode")
             price = b.counter_ask if side == "bid" else b.counter_bid
             return PostOrder(side=side, price=price, condition=b.condition, quantity=1, now=True), None
-        b = _book(action, books)
-        price = js_round(float(np.clip(_scalar(get("price")), 0.0, PRICE_HIGH)) * sc.price_scale)
+        price = js_round(min(max(_scalar(get("price")), 0.0), PRICE_HIGH) * sc.price_scale)
         return PostOrder(side=side, price=price, condition=b.condition, quantity=1, now=False), None
     if kind == "cancel":
         b = _book(action, books)
@@ -127,8 +126,15 @@ def decode(action: Any, d: Decision, sc: Scales) -> tuple[Action | None, Rejecti
             return None, rejection(kind, "condition", f"no own resting order in book {b.condition}", "decode")
         i = min(max(int(_scalar(get("cancel"))), 0), len(b.own) - 1)
         return CancelOrder(order_id=b.own[i]["id"], condition=b.condition), None
+    if kind == "declare":
+        x = np.clip(_vector(get("declaration"), 2), 0.0, 1.0)
+        caps = sc.lot_cap.get(d.role, (0.0, 0.0))
+        return Declare([js_round(x[0] * caps[0]), js_round(x[1] * caps[1])]), None
+    if kind == "snipe":
+        bits = _vector(get("snipe"), 2 * sc.n_lots).reshape(2, sc.n_lots)
+        return Snipe([[j + 1 for j in range(sc.n_lots) if bits[c, j] > 0.5] for c in (0, 1)]), None
     if kind in ("request", "offer"):
-        amount = js_round(float(np.clip(_scalar(get("amount")), 0.0, 1.0)) * sc.amount_scale)
+        amount = js_round(min(max(_scalar(get("amount")), 0.0), 1.0) * sc.amount_scale)
         return (Request([None, amount]) if kind == "request" else Offer([None, amount])), None
     if kind == "vote":
         choice = min(max(int(_scalar(get("vote"))), 0), len(VOTES) - 1)

@@ -17,6 +17,8 @@ from typing import Any
 
 from econlab.game import jsnum as js
 
+_NUM = (int, float)
+
 
 def num(x: Any) -> float:
     """A JSON/JS value as a finite float (``NaN``, infinities, ``null`` and strings that are no number: 0)."""
@@ -27,6 +29,10 @@ def num(x: Any) -> float:
         return x if x - x == 0.0 else 0.0
     v = js.to_number(x) if x is not None else 0.0
     return v if math.isfinite(v) else 0.0
+
+
+def _order_id(o: dict[str, Any]) -> float:
+    return num(o["id"])
 
 
 @dataclass(slots=True)
@@ -67,10 +73,16 @@ def _top_two(best: dict[Any, float], high: bool) -> tuple[Any, float | None, flo
 class PublicBook:
     """One open book at one game state, summarised for every seat (see the module docstring)."""
 
-    __slots__ = ("_ask", "_bid", "best_ask", "best_bid", "committed", "condition", "n_asks", "n_bids", "own")
+    __slots__ = ("_ask", "_bid", "best_ask", "best_bid", "committed", "condition", "n_asks", "n_bids", "own", "row")
 
-    def __init__(self, condition: int, orders: Sequence[dict[str, Any]]) -> None:
-        """Summarise ``orders`` (the book's resting orders in book order) of ``condition``."""
+    def __init__(self, condition: int, orders: Sequence[dict[str, Any]], price_scale: float) -> None:
+        """Summarise ``orders`` (the book's resting orders in book order) of ``condition``.
+
+        Args:
+            condition: The book's condition.
+            orders: Its resting orders as ``add-order`` shows them, in book order.
+            price_scale: The price scale ``P`` of the ``book`` observation.
+        """
         self.condition = condition
         self.own: dict[Any, list[dict[str, Any]]] = {}
         self.n_bids: dict[Any, int] = {}
@@ -99,6 +111,9 @@ class PublicBook:
         self._ask = _top_two(asks, high=False)
         self.best_bid: float | None = self._bid[1]
         self.best_ask: float | None = self._ask[1]
+        bb, ba = self.best_bid, self.best_ask
+        #: the public part of the seat's ``book`` row: best bid / P, best ask / P, has bid, has ask
+        self.row = ((bb or 0.0) / price_scale, (ba or 0.0) / price_scale, float(bb is not None), float(ba is not None))
 
     def own_counts(self, seat: int) -> tuple[int, int]:
         """``(own bids, own other orders)`` of ``seat``, as the ``book`` observation counts them."""
@@ -108,12 +123,13 @@ class PublicBook:
         bids = self.n_bids.get(seat, 0)
         return bids, len(mine) - bids
 
-    def info(self, seat: int, wallet: Any) -> BookInfo:
-        """The :class:`BookInfo` of ``seat`` holding ``wallet`` (an engine ``Wallet``; ``None``: no wallet shown).
+    def info(self, seat: int, wallet: dict[str, Any] | None) -> BookInfo:
+        """The :class:`BookInfo` of ``seat`` holding ``wallet`` (``SeatView.wallet[condition]``).
 
         Args:
             seat: The seat.
-            wallet: Its wallet of this condition, or ``None`` when the view shows none (nothing is legal).
+            wallet: Its wallet of this condition as its view shows it (``balance``, ``shares``), or
+                ``None`` when the view shows none (nothing is legal).
 
         Returns:
             The seat's book facts.
@@ -123,13 +139,21 @@ class PublicBook:
         top, p1, p2 = self._ask
         counter_ask = p2 if top == seat else p1
         mine = self.own.get(seat)
-        own = sorted(mine, key=lambda o: num(o["id"])) if mine else []
-        info = BookInfo(self.condition, self.best_bid, self.best_ask, counter_bid, counter_ask, own)
-        if wallet is not None:
-            balance, shares = wallet.balance, wallet.shares
-            committed = self.committed.get(seat, 0)
-            info.can_bid = not js.lt(js.sub(balance, 0), committed)
-            info.can_ask = not js.le(shares, self.n_asks.get(seat, 0))
-            info.can_market_bid = counter_ask is not None and not js.lt(js.sub(balance, counter_ask), committed)
-            info.can_market_ask = counter_bid is not None and info.can_ask
-        return info
+        own = [] if not mine else mine if len(mine) == 1 else sorted(mine, key=_order_id)
+        if wallet is None:
+            return BookInfo(self.condition, self.best_bid, self.best_ask, counter_bid, counter_ask, own)
+        balance, shares = wallet["balance"], wallet["shares"]
+        committed = self.committed.get(seat, 0)
+        n_asks = self.n_asks.get(seat, 0)
+        if type(balance) in _NUM and type(shares) in _NUM and type(committed) in _NUM:
+            # the JavaScript comparisons below, on plain numbers
+            cash = float(balance)
+            can_bid = not cash < committed
+            can_ask = not float(shares) <= n_asks
+            can_mb = counter_ask is not None and not cash - counter_ask < committed
+        else:
+            can_bid = not js.lt(js.sub(balance, 0), committed)
+            can_ask = not js.le(shares, n_asks)
+            can_mb = counter_ask is not None and not js.lt(js.sub(balance, counter_ask), committed)
+        return BookInfo(self.condition, self.best_bid, self.best_ask, counter_bid, counter_ask, own,
+                        can_bid, can_ask, can_mb, counter_bid is not None and can_ask)

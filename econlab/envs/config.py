@@ -43,8 +43,8 @@ class EnvConfig:
         compat: ``"strict"`` (validated rules, default) or ``"server"`` (the lab server's arithmetic).
         params: Full game parameters replacing the lab default of the treatment; ``rounds``,
             ``practice_round`` and ``session`` still override their fields when given.
-        info_view: Put ``SeatView.to_dict()`` in ``infos[agent]["view"]`` (default); ``False`` leaves
-            it out, which makes a step several times faster (``env.seat_view(agent)`` still works).
+        info_view: Put each agent's ``SeatView`` in ``infos[agent]["view"]`` (default); ``False`` leaves
+            it out, which saves building a view per seat and step (``env.seat_view(agent)`` still works).
     """
 
     treatment: Treatment

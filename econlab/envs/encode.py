@@ -1,21 +1,24 @@
 """Observations and action masks of all live seats at one game state, computed together.
 
-The keys, their meaning and scales are documented in :mod:`econlab.envs.ibex`. What a seat may see is
-decided by :func:`econlab.game.view.view`: the public features (phase, round, tick, published
-declarations, winning condition, public signal, open books, trades) are read once per game state
-from the developer's view, and the visibility of the private ones (values, signals, wallets, offers,
-outcomes) follows the same view; the seat's own values, declaration, signals, wallet, orders,
-request, vote and chat messages are then read from its engine ``Player`` and the round record
-without building a view per seat. ``tests/envs/_reference.py`` keeps the straightforward per-view
-encoder, and the tests check that both give equal observations and masks.
+The keys, their meaning and scales are documented in :mod:`econlab.envs.ibex`. Everything a seat
+observes comes from :func:`econlab.game.view.view`, the one place that decides what a seat may know:
+the public features (phase, round, tick, boundaries, published declarations, winning condition,
+public signal, open books, trades) are read once per game state from one seat's view (the public
+part of a view is the same for every seat), and every per-seat feature (values, last round,
+declaration, signals, wallet, own orders, request, requests, offer, vote, outcome, chat inbox, the
+accepted message types and the rest of the mask) from that seat's own view. ``tests/envs/_reference.py``
+keeps the straightforward one-view-one-observation encoder, and the tests check that both give
+equal observations and masks.
 
 Every array is read-only: keys that are equal for all seats (public features, ``boundaries``) are
-the same array object in every agent's observation; per-seat keys are non-overlapping views of one
-buffer per step.
+the same array object in every agent's observation; ``seat`` and ``role`` are built once per env;
+the other per-seat keys are non-overlapping views of one new buffer per step
+(:class:`~econlab.envs.layout.Block`) and the masks rows of one ``int8`` buffer.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +27,8 @@ from gymnasium import spaces
 
 from econlab.envs.books import BookInfo, PublicBook, num
 from econlab.envs.layout import Block, frozen
+from econlab.envs.layout import at as _at
+from econlab.envs.layout import onehot as _onehot
 from econlab.envs.spaces import (
     CANNED_MESSAGES,
     KINDS,
@@ -35,7 +40,7 @@ from econlab.envs.spaces import (
     Scales,
 )
 from econlab.game import jsnum as js
-from econlab.game.params import CONDITIONS, DEVELOPER, OWNER, ROLE_NAMES, SPECULATOR
+from econlab.game.params import CONDITIONS, DEVELOPER, OWNER, ROLE_NAMES
 from econlab.game.view import SeatView, view
 
 __all__ = ["BookInfo", "Decision", "Encoder", "num"]
@@ -76,16 +81,11 @@ class Decision:
     mask: np.ndarray
 
 
-def _at(x: Any, i: int) -> float:
-    """``x[i]`` as a finite float when ``x`` is a list long enough, else 0."""
-    return num(x[i]) if isinstance(x, list | tuple) and len(x) > i else 0.0
-
-
-def _onehot(n: int, i: Any) -> list[float]:
-    out = [0.0] * n
-    if i is not None and 0 <= i < n:
-        out[i] = 1.0
-    return out
+_Z2, _Z3, _Z4, _Z5, _Z7 = (0.0,) * 2, (0.0,) * 3, (0.0,) * 4, (0.0,) * 5, (0.0,) * 7
+#: message types whose mask bit needs a per-seat check (``noop``, offer and chat depend only on the accepted types)
+_ACCEPT_FLAGS = ("declare", "done-speculating", "post-order", "cancel-order", "compensation-request",
+                 "compensation-decision")
+_MaskBase = tuple[list[int], tuple[bool, ...]]
 
 
 @dataclass(slots=True)
@@ -93,12 +93,8 @@ class _State:
     """Everything computed once per game state (and tick) for all seats."""
 
     public: dict[str, np.ndarray]
-    dv: SeatView
-    ov: SeatView
+    view: SeatView
     books: dict[int, PublicBook]
-    accepted: dict[int, frozenset[str]]
-    profits: dict[Any, Any]
-    chat: list[dict[str, Any]]
 
 
 class Encoder:
@@ -111,8 +107,10 @@ class Encoder:
         self.public = Block(space, PUBLIC_MARKET if sc.market else PUBLIC_COMMON)
         self.private = Block(space, PRIVATE_MARKET if sc.market else PRIVATE_VOTING)
         roles = sc.seat_roles
+        #: the seat whose view gives the public features (any seat would do)
         self._ref_seat = roles.index(DEVELOPER) + 1 if DEVELOPER in roles else 1
-        self._owner_seat = roles.index(OWNER) + 1 if OWNER in roles else self._ref_seat
+        self._caps = {r: sc.lot_cap.get(r, (1.0, 1.0)) for r in (*ROLES, *roles)}
+        self._n_owners = sc.n_owners
         self._templates: dict[int, Obs] = {}
         for seat, role in enumerate(roles, start=1):
             t: dict[str, Any] = dict.fromkeys(space.spaces)
@@ -122,6 +120,9 @@ class Encoder:
         self._bounds_src: Any = None
         self._bounds: np.ndarray | None = None
         self._cache: tuple[Any, int, float, _State] | None = None
+        self._decl_cache: list[tuple[list[dict[str, Any]], list[float]]] = []
+        self._mask_bases: dict[tuple[str, ...], _MaskBase] = {}
+        self._views: tuple[Any, int, dict[int, SeatView]] | None = None
 
     def __reduce__(self) -> tuple[type[Encoder], tuple[Scales, spaces.Dict]]:
         """Pickle as the constructor arguments (the read-only arrays and caches are rebuilt)."""
@@ -142,6 +143,13 @@ class Encoder:
         return self._bounds
 
     def _declarations(self, rows: list[dict[str, Any]], out: list[float]) -> None:
+        """Append a published declaration table (cached by value: it changes only a few times a round)."""
+        for i, (seen, vals) in enumerate(self._decl_cache):
+            if seen == rows:
+                out += vals
+                if i:
+                    self._decl_cache.insert(0, self._decl_cache.pop(i))
+                return
         sc = self.sc
         vals = [0.0] * (3 * sc.n_lots)
         for r in rows:
@@ -150,49 +158,73 @@ class Encoder:
             if 0 <= j < sc.n_lots and d is not None:
                 cap = sc.lot_cap.get(r.get("role", OWNER), (1.0, 1.0))
                 vals[3 * j:3 * j + 3] = (_at(d, 0) / cap[0], _at(d, 1) / cap[1], 1.0)
+        self._decl_cache = [(copy.deepcopy(rows), vals), *self._decl_cache[:3]]
         out += vals
 
     def _state(self, game: Any, tick: float) -> _State:
+        """The public features of the game's current state, from the reference seat's view."""
         c = self._cache
-        if c is not None and c[0] is game and c[1] == game.version and c[2] == tick:
-            return c[3]
+        if c is not None and c[0] is game and c[1] == game.version:
+            if c[2] == tick:
+                return c[3]
+            pv = c[3].view
+        else:
+            pv = view(game, self._ref_seat)
         sc = self.sc
-        dv = view(game, self._ref_seat)
-        ov = view(game, self._owner_seat) if not sc.market and self._owner_seat != self._ref_seat else dv
-        flat = _onehot(sc.n_phases, dv.phase)
-        flat += (dv.round / max(1, dv.paid_rounds), float(dv.practice), tick)
+        flat = _onehot(sc.n_phases, pv.phase)
+        flat += (pv.round / max(1, pv.paid_rounds), float(pv.practice), tick)
         books: dict[int, PublicBook] = {}
         if sc.market:
             ps = sc.price_scale
-            self._declarations(dv.first_declarations, flat)
-            self._declarations(dv.second_declarations, flat)
-            flat += _onehot(2, dv.winning_condition)
-            pub = dv.public_signal or [0, 0]
+            self._declarations(pv.first_declarations, flat)
+            self._declarations(pv.second_declarations, flat)
+            flat += _onehot(2, pv.winning_condition)
+            pub = pv.public_signal or [0, 0]
             flat += (_at(pub, 0) / ps, _at(pub, 1) / ps)
-            for cond in (0, 1):
-                mine = [t for t in dv.trades if t.get("condition") == cond]
-                if mine:
-                    last = mine[-1]
-                    flat += (num(last.get("price")) / ps, num(last.get("median")) / ps, 1.0,
-                             len(mine) / TRADE_COUNT_SCALE)
-                else:
-                    flat += (0.0, 0.0, 0.0, 0.0)
-            books = {cond: PublicBook(cond, orders) for cond, orders in sorted(dv.book.items())}
-        public = dict(zip(self.public.keys, (a[0] for a in self.public.split(flat, 1)), strict=True))
-        public["boundaries"] = self._boundaries(dv)
-        accepted = {}
-        for seat, role in enumerate(sc.seat_roles, start=1):
-            if role not in accepted:
-                accepted[role] = frozenset(game.accepted(seat))
-        profits = {r.round: r.profits for r in game.results}
-        chat = [] if sc.market or not game.results else game.current.chat
-        st = _State(public, dv, ov, books, accepted, profits, chat)
+            last: list[Any] = [None, None]
+            count = [0, 0]
+            for t in pv.trades:
+                c = t.get("condition")
+                i = 0 if c == 0 else 1 if c == 1 else -1
+                if i >= 0:
+                    last[i] = t
+                    count[i] += 1
+            for t, k in zip(last, count, strict=True):
+                flat += (num(t.get("price")) / ps, num(t.get("median")) / ps, 1.0, k / TRADE_COUNT_SCALE) if k else _Z4
+            books = {cond: PublicBook(cond, orders, ps) for cond, orders in sorted(pv.book.items())}
+        public = dict(zip(self.public.keys, self.public.split_one(flat), strict=True))
+        public["boundaries"] = self._boundaries(pv)
+        st = _State(public, pv, books)
         self._cache = (game, game.version, tick, st)
         return st
 
-    # ------------------------------------------------------------------ per seat
-    def observe(self, game: Any, seats: list[int], tick: float) -> tuple[list[Obs], list[Decision]]:
-        """The observations and decision contexts of ``seats`` (in that order) at the game's current state.
+    def _mask_base(self, accepted: list[str]) -> _MaskBase:
+        """The mask bits that follow from the accepted message types alone, and which types need a per-seat check.
+
+        Cached by the accepted types (a handful of distinct lists per game).
+        """
+        key = tuple(accepted)
+        base = self._mask_bases.get(key)
+        if base is None:
+            acc = set(accepted)
+            bits = [1, 0, 0, 0, 0, 0, 0, 0, 0, int("compensation-offer" in acc), 0,
+                    int("chat-with-players" in acc and self.sc.n_players > 1)]
+            base = self._mask_bases[key] = (bits, tuple(t in acc for t in _ACCEPT_FLAGS))
+        return base
+
+    def view(self, game: Any, seat: int) -> SeatView:
+        """``view(game, seat)``, reusing the view the last :meth:`observe` of the current state built."""
+        c = self._views
+        if c is not None and c[0] is game and c[1] == game.version:
+            v = c[2].get(seat)
+            if v is not None:
+                return v
+        return view(game, seat)
+
+    # ------------------------------------------------------------------ all seats
+    def observe(self, game: Any, seats: list[int], tick: float
+                ) -> tuple[list[Obs], list[Decision], dict[int, SeatView]]:
+        """The observations, decision contexts and views of ``seats`` (in that order) at the game's current state.
 
         Args:
             game: The game.
@@ -200,150 +232,148 @@ class Encoder:
             tick: Fraction of the current phase's ticks already played.
 
         Returns:
-            ``(observations, decisions)``, one per seat.
+            ``(observations, decisions, views)``: one observation and decision per seat, and each
+            seat's :class:`~econlab.game.view.SeatView` by seat (the views the observations come from).
         """
         st = self._state(game, tick)
-        sc, dv = self.sc, st.dv
+        sc, pv = self.sc, st.view
         flat: list[float] = []
         masks: list[int] = []
         seat_books: list[dict[int, BookInfo]] = []
-        values_shown = dv.my_values is not None
-        by_seat = game.by_seat
-        euro = sc.euro_factor
+        views: dict[int, SeatView] = {}
+        caps, euro, ref_seat, mask_bases = self._caps, sc.euro_factor, self._ref_seat, self._mask_bases
+        market = self._market_seat if sc.market else self._voting_seat
         for seat in seats:
-            p = by_seat[seat]
-            role, lot = p.role, p.lot
-            cap = sc.lot_cap.get(role, (1.0, 1.0))
-            if lot is not None and values_shown:
-                mv = lot.v
-                flat += (num(mv[0]) / cap[0], num(mv[1]) / cap[1])
-            else:
-                flat += (0.0, 0.0)
-            if p.summaries:
-                s = p.summaries[-1]
+            v = pv if seat == ref_seat else view(game, seat)
+            views[seat] = v
+            role = v.role
+            cap = caps.get(role) or (1.0, 1.0)
+            mv = v.my_values
+            flat += (num(mv[0]) / cap[0], num(mv[1]) / cap[1]) if mv else _Z2
+            summaries = v.my_summaries
+            if summaries:
+                s = summaries[-1]
                 w = int(num(s.get("condition")))
-                pr = st.profits.get(s.get("round"))
-                euros = num(pr.get(seat) if pr is not None else None) / euro.get(role, 1.0)
+                euros = num(v.my_profits.get(s.get("round"))) / euro.get(role, 1.0)
                 flat += (1.0, float(w == 0), float(w == 1), euros / PROFIT_EUROS_SCALE)
             else:
-                flat += (0.0, 0.0, 0.0, 0.0)
-            if sc.market:
-                books = self._market(st, p, cap, flat)
-            else:
-                books = {}
-                self._voting(st, p, cap, flat)
-            masks += self._mask(st.accepted[role], p, books)
+                flat += _Z4
+            accepted = v.accepted
+            base, (declare, snipe, post, cancel, request, vote) = (
+                mask_bases.get(tuple(accepted)) or self._mask_base(accepted))
+            m = base.copy()
+            if declare:
+                d = v.my_declaration
+                m[1] = d is None or d is _UNDEFINED
+            if snipe:
+                m[2] = not v.done_speculating
+            if request:
+                m[8] = v.my_request is None
+            if vote:
+                m[10] = v.my_vote is None
+            books = market(st, v, cap, flat)
+            if books:
+                for b in books.values():
+                    if post:
+                        m[3] |= b.can_bid
+                        m[4] |= b.can_ask
+                        m[5] |= b.can_market_bid
+                        m[6] |= b.can_market_ask
+                    if cancel and b.own:
+                        m[7] = 1
+            masks += m
             seat_books.append(books)
+        self._views = (game, game.version, views)
         n = len(seats)
-        cols = self.private.split(flat, n) if n else []
-        mask_rows = frozen(np.array(masks, dtype=np.int8).reshape(n, len(KINDS)))
-        keys, public, phase, phase_name = self.private.keys, st.public, dv.phase, dv.phase_name
+        cols = [list(c) for c in self.private.split(flat, n)] if n else []
+        mask_rows = np.frombuffer(bytes(masks), dtype=np.int8).reshape(n, len(KINDS))  # read-only (bytes)
+        keys, public, phase, phase_name = self.private.keys, st.public, pv.phase, pv.phase_name
+        templates = self._templates
         out, decisions = [], []
-        for i, seat in enumerate(seats):
-            o = self._templates[seat].copy()
+        for seat, mask, books, values in zip(seats, mask_rows, seat_books, zip(*cols, strict=True), strict=True):
+            o = templates[seat].copy()
             o.update(public)
-            o.update(zip(keys, [c[i] for c in cols]))
-            o["action_mask"] = m = mask_rows[i]
+            o.update(zip(keys, values, strict=True))
+            o["action_mask"] = mask
             out.append(o)
-            decisions.append(Decision(seat, sc.seat_roles[seat - 1], phase, phase_name, seat_books[i], m))
-        return out, decisions
+            decisions.append(Decision(seat, views[seat].role, phase, phase_name, books, mask))
+        return out, decisions, views
 
-    def _market(self, st: _State, p: Any, cap: tuple[float, float], flat: list[float]) -> dict[int, BookInfo]:
-        sc, dv = self.sc, st.dv
-        ps = sc.price_scale
-        lot = p.lot
-        d = lot.d if lot is not None else None
+    # ------------------------------------------------------------------ per seat
+    def _market_seat(self, st: _State, v: SeatView, cap: tuple[float, float], flat: list[float]
+                     ) -> dict[int, BookInfo]:
+        """Append the seat's market keys to ``flat``; return its open books."""
+        d = v.my_declaration
         if d is None or d is _UNDEFINED:
-            flat += (0.0, 0.0, 0.0)
+            flat += _Z3
+        elif type(d) is list and len(d) > 1:
+            flat += (num(d[0]) / cap[0], num(d[1]) / cap[1], 1.0)
         else:
             flat += (_at(d, 0) / cap[0], _at(d, 1) / cap[1], 1.0)
-        if dv.my_signals is not None:
-            sig = p.signals
-            flat += (num(sig[0]) / ps, num(sig[1]) / ps)
+        sc = self.sc
+        ps = sc.price_scale
+        sig = v.my_signals
+        flat += (_at(sig, 0) / ps, _at(sig, 1) / ps) if sig else _Z2
+        wallets = v.wallet
+        if wallets:
+            cash, share_scale = sc.cash_scale[v.role], sc.share_scale
+            for c in (0, 1):
+                w = wallets.get(c)
+                flat += (num(w["balance"]) / cash, num(w["shares"]) / share_scale, 1.0) if w is not None else _Z3
         else:
-            flat += (0.0, 0.0)
-        wallets = p.wallet if dv.wallet else None
+            flat += _Z3 + _Z3
+        books = st.books
+        if not books:
+            flat += _Z7 + _Z7
+            return books  # type: ignore[return-value]  # the shared empty dict
+        seat = v.seat
+        out = {}
         for c in (0, 1):
-            if wallets and c in dv.wallet:
-                w = wallets[c]
-                flat += (num(w.balance) / sc.cash_scale[p.role], num(w.shares) / sc.share_scale, 1.0)
-            else:
-                flat += (0.0, 0.0, 0.0)
-        infos: dict[int, BookInfo] = {}
-        seat = p.number
-        for c in (0, 1):
-            b = st.books.get(c)
+            b = books.get(c)
             if b is None:
-                flat += (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+                flat += _Z7
                 continue
             bids, others = b.own_counts(seat)
-            bb, ba = b.best_bid, b.best_ask
-            flat += ((bb or 0.0) / ps, (ba or 0.0) / ps, float(bb is not None), float(ba is not None),
-                     bids / MAX_CANCEL, others / MAX_CANCEL, 1.0)
-        for c, b in st.books.items():
-            infos[c] = b.info(seat, wallets[c] if wallets and c in dv.wallet else None)
-        return infos
+            flat += b.row
+            flat += (bids / MAX_CANCEL, others / MAX_CANCEL, 1.0)
+            out[c] = b.info(seat, wallets.get(c))
+        if len(out) < len(books):  # a book of another condition (not in the observation)
+            out = {c: out.get(c) or b.info(seat, wallets.get(c)) for c, b in books.items()}
+        return out
 
-    def _voting(self, st: _State, p: Any, cap: tuple[float, float], flat: list[float]) -> None:
-        sc = self.sc
+    def _voting_seat(self, st: _State, v: SeatView, cap: tuple[float, float], flat: list[float]
+                     ) -> dict[int, BookInfo]:
+        """Append the seat's Voting keys to ``flat``; return its open books (none)."""
+        sc, n_owners = self.sc, self._n_owners
         a = sc.amount_scale
-        req = p.requests
-        flat += (0.0, 0.0) if req is None or req is _UNDEFINED else (_at(req, 1) / a, 1.0)
-        rv = st.dv if p.role == DEVELOPER else st.ov
-        reqs = [0.0] * (2 * sc.n_owners)
-        if p.role == DEVELOPER:
-            for k, r in enumerate(rv.requests or []):
-                if k < sc.n_owners and r.get("request") is not None:
-                    reqs[2 * k:2 * k + 2] = (_at(r["request"], 1) / a, 1.0)
+        req = v.my_request
+        flat += _Z2 if req is None else (_at(req, 1) / a, 1.0)
+        reqs = [0.0] * (2 * n_owners)
+        for k, r in enumerate(v.requests or ()):
+            if k < n_owners and r.get("request") is not None:
+                reqs[2 * k:2 * k + 2] = (_at(r["request"], 1) / a, 1.0)
         flat += reqs
-        flat += (_at(rv.offer, 1) / a, 1.0) if rv.offer is not None else (0.0, 0.0)
+        offer = v.offer
+        flat += (_at(offer, 1) / a, 1.0) if offer is not None else _Z2
         vote = [0.0, 0.0, 0.0]
-        dec = p.decisions
+        dec = v.my_vote
         if isinstance(dec, list) and dec in VOTES:
             vote[_VOTE_INDEX[tuple(dec)]] = 1.0
         flat += vote
-        oc = rv.outcome
+        oc = v.outcome
         if oc is not None:
             w = int(num(oc.get("condition")))
-            payers = sc.n_owners if p.role == DEVELOPER else 1
-            value = p.lot.v[oc["condition"]] if p.lot is not None else None
-            flat += (float(w == 0), float(w == 1), num(oc.get("tally")) / max(1, sc.n_owners),
-                     num(value) / cap[1 if w == 1 else 0], num(oc.get("compensation")) / (a * payers))
+            payers = n_owners if v.role == DEVELOPER else 1
+            flat += (float(w == 0), float(w == 1), num(oc.get("tally")) / max(1, n_owners),
+                     num(oc.get("value")) / cap[1 if w == 1 else 0], num(oc.get("compensation")) / (a * payers))
         else:
-            flat += (0.0, 0.0, 0.0, 0.0, 0.0)
+            flat += _Z5
         inbox = [0.0] * (sc.n_players * _N_MSG)
-        seat = p.number
-        for msg in st.chat:
-            to = msg.get("to")
-            if msg.get("sender") != seat and not (isinstance(to, list) and seat in to):
-                continue
+        n_players = sc.n_players
+        for msg in v.inbox:
             sender, text = msg.get("sender"), msg.get("text")
-            if isinstance(sender, int) and 1 <= sender <= sc.n_players and isinstance(text, str) and text in _MSG:
+            if isinstance(sender, int) and 1 <= sender <= n_players and isinstance(text, str) and text in _MSG:
                 row = (sender - 1) * _N_MSG
                 inbox[row:row + _N_MSG] = _onehot(_N_MSG, _MSG[text])
         flat += inbox
-
-    def _mask(self, acc: frozenset[str], p: Any, books: dict[int, BookInfo]) -> list[int]:
-        """The seat's allowed kinds (``noop`` always); the rules of the mask table in :mod:`econlab.envs.ibex`."""
-        m = [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
-        if "declare" in acc:
-            d = p.lot.d if p.lot is not None else None
-            m[1] = int(d is None or d is _UNDEFINED)
-        if "done-speculating" in acc:
-            m[2] = int(not (p.role == SPECULATOR and bool(p.done_speculating)))
-        if books:
-            if "post-order" in acc:
-                bs = books.values()
-                m[3] = int(any(b.can_bid for b in bs))
-                m[4] = int(any(b.can_ask for b in bs))
-                m[5] = int(any(b.can_market_bid for b in bs))
-                m[6] = int(any(b.can_market_ask for b in bs))
-            if "cancel-order" in acc:
-                m[7] = int(any(b.own for b in books.values()))
-        if "compensation-request" in acc:
-            m[8] = int(p.requests is None or p.requests is _UNDEFINED)
-        m[9] = int("compensation-offer" in acc)
-        if "compensation-decision" in acc:
-            m[10] = int(p.decisions is None or p.decisions is _UNDEFINED)
-        m[11] = int("chat-with-players" in acc and self.sc.n_players > 1)
-        return m
+        return {}

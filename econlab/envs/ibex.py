@@ -19,7 +19,7 @@ Options (:class:`~econlab.envs.config.EnvConfig`)
 | `chat_ticks` | 2 | decision ticks of each chat phase (Voting; 0 skips chat) |
 | `compat` | `"strict"` | `"server"`: the lab server's arithmetic (the engine then rejects nothing) |
 | `params` | lab default | a full `econlab.game.GameParams` (`rounds`, `practice_round`, `session` win) |
-| `info_view` | `True` | `False`: no `view` in infos (several times faster; see `env.seat_view`) |
+| `info_view` | `True` | `False`: no `view` in infos (`env.seat_view(agent)` still gives it) |
 | `render_mode` | `None` | no rendering is offered |
 
 Seeding and ticks
@@ -43,6 +43,14 @@ cap; `P` (price scale) = `max_c(sum over lots of the holder role's high bound un
 bound); `B[role]` = the role's initial cash; `S` = all tax shares held by players (90);
 `A` = the developer's high bound under Project (2 750 000, Voting amounts). Observations are float32
 and clipped into their Box.
+
+Observation arrays are read-only (`arr.flags.writeable` is `False`; copy one to change it). Keys
+that are equal for every seat at a step (`phase`, `round`, `tick`, `boundaries`, and in
+Harberger/Futarchy `first_declarations`, `second_declarations`, `winning_condition`,
+`public_signal`, `trades`) are the same array object in all agents' observations; `seat` and
+`role` are the same object at every step; every other key is the agent's own array (no two agents'
+arrays share memory, and a step never changes the arrays of an earlier observation). Each
+observation dict is the agent's own and ordered as its space.
 
 Observation (`Dict`)
 --------------------
@@ -110,15 +118,18 @@ When a round ends, each agent receives its paid round profit (`game.results[r].p
 points, without base points) divided by its role's `reward_scale_factor` (euros); otherwise 0.
 The practice round is rewarded the same way (it is not paid in the lab; leave it off or discount
 it). When the game is over, all terminations are `True`, truncations stay `False`, and `agents`
-becomes `[]`. `infos[agent]` = `{view: SeatView.to_dict(), round, phase, phase_name, rejected,
-round_ended, round_profit_points}` (the last two are `None` unless a round ended in this step;
-`view` only with `info_view=True`). `env.seat_view(agent)` returns the `SeatView` object the last
-observation was built from (for scripted or LLM policies sharing the env).
+becomes `[]`. `infos[agent]` = `{view, round, phase, phase_name, rejected, round_ended,
+round_profit_points}` (the last two are `None` unless a round ended in this step; `view` only with
+`info_view=True`): `view` is the agent's `econlab.game.view.SeatView` at the observation, the very
+view its observation was encoded from (treat it as read-only; `view.to_dict()` gives JSON-compatible
+data). `env.seat_view(agent)` returns the same object, also with `info_view=False`, for scripted or
+LLM policies sharing the env.
 The env, game state included, survives a `pickle` round trip.
 
 Version history
 ---------------
-* v0: initial.
+* v0: initial. Observations and masks are unchanged by the speed-up that made observation arrays
+  read-only (shared where public) and put the `SeatView` object (not its dict) in `infos`.
 """
 
 from __future__ import annotations
@@ -137,7 +148,7 @@ from econlab.envs.spaces import KINDS, Scales, action_space, observation_space
 from econlab.game import Game, new_game
 from econlab.game.params import Treatment
 from econlab.game.schedule import Scheduler
-from econlab.game.view import SeatView, view
+from econlab.game.view import SeatView
 
 AgentID = str
 Obs = dict[str, np.ndarray]
@@ -231,12 +242,13 @@ class IbexEnv(ParallelEnv[AgentID, Obs, dict[str, Any]]):
         for agent in self.agents:
             seat = self._seat[agent]
             action = actions.get(agent)
-            act, rej = decode(action, last[seat], sc)
+            k = kind_of(action)
+            act, rej = decode(action, last[seat], sc, k)
             if rej is not None:
                 rejected[seat] = rej
             if act is not None:
                 engine_actions[seat] = act
-                kinds[seat] = KINDS[kind_of(action)]
+                kinds[seat] = KINDS[k]
         out = self.scheduler.step(self.game, engine_actions, self._order_rng)
         applied = {s for s, _ in out.applied}
         for seat in engine_actions:
@@ -257,7 +269,7 @@ class IbexEnv(ParallelEnv[AgentID, Obs, dict[str, Any]]):
     def seat_view(self, agent: AgentID) -> SeatView:
         """The :class:`~econlab.game.view.SeatView` of ``agent`` at its last observation (treat it as read-only).
 
-        With ``info_view=False`` it is built on the first call after a step.
+        It is the view the agent's last observation was encoded from (also with ``info_view=False``).
 
         Raises:
             ValueError: Unknown agent, or no observation yet.
@@ -271,7 +283,7 @@ class IbexEnv(ParallelEnv[AgentID, Obs, dict[str, Any]]):
             assert self.game is not None
             if self.game.version != self._obs_version:
                 raise RuntimeError("the game changed since the last observation; its view is gone")
-            v = self._views[seat] = view(self.game, seat)
+            v = self._views[seat] = self._encoder.view(self.game, seat)
         return v
 
     def render(self) -> None:
@@ -320,18 +332,17 @@ class IbexEnv(ParallelEnv[AgentID, Obs, dict[str, Any]]):
         tick = 0.0 if game.over else sched.tick_in_phase / max(1, sched.ticks_in(game))
         seat_of = self._seat
         seats = [seat_of[a] for a in self.agents]
-        observations, decisions = self._encoder.observe(game, seats, tick)
+        observations, decisions, views = self._encoder.observe(game, seats, tick)
         self._obs_version = game.version
         self._last = dict(zip(seats, decisions, strict=True))
-        self._views = {s: view(game, s) for s in seats} if self.config.info_view else {}
+        shown = self._views = views if self.config.info_view else {}
         base = {"round": game.round, "phase": game.phase, "phase_name": game.phase_name, "rejected": None,
                 "round_ended": ended, "round_profit_points": None}
         obs: dict[AgentID, Obs] = {}
         infos: dict[AgentID, dict[str, Any]] = {}
-        views = self._views
         for agent, seat, o in zip(self.agents, seats, observations, strict=True):
             obs[agent] = o
-            info = {"view": views[seat], **base} if views else base.copy()
+            info = {"view": shown[seat], **base} if shown else base.copy()
             if rejected:
                 info["rejected"] = rejected.get(seat)
             if points:

@@ -1,21 +1,38 @@
 """Packing of observation keys into one float32 row per seat, clipped once and split into read-only views.
 
 The encoder writes the values of several keys of one or more seats into a single flat Python list;
-:meth:`Block.split` turns it into one ``float32`` array (one ``np.array`` call and one ``np.clip`` for
-all keys and seats), marks it read-only and returns, per key, a ``(rows, *shape)`` view whose row
-``i`` is seat ``i``'s array. Rows of different seats never overlap, so no two agents share the memory
-of a per-seat key.
+:meth:`Block.split` packs it into one new ``float32`` buffer (``struct``, then one clip into the
+boxes for all keys and seats), marks it read-only and returns, per key, a ``(rows, *shape)`` view
+whose row ``i`` is seat ``i``'s array. Rows of different seats never overlap, so no two agents share
+the memory of a per-seat key, and every call writes a new buffer.
 """
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Sequence
 from math import prod
+from typing import Any
 
 import numpy as np
 from gymnasium import spaces
 
+from econlab.envs.books import num
+
 _F = np.float32
+
+
+def at(x: Any, i: int) -> float:
+    """``x[i]`` as a finite float (:func:`~econlab.envs.books.num`) when ``x`` is a list long enough, else 0."""
+    return num(x[i]) if isinstance(x, list | tuple) and len(x) > i else 0.0
+
+
+def onehot(n: int, i: Any) -> list[float]:
+    """``n`` floats, 1 at index ``i`` (none when ``i`` is ``None`` or out of range)."""
+    out = [0.0] * n
+    if i is not None and 0 <= i < n:
+        out[i] = 1.0
+    return out
 
 
 def frozen(a: np.ndarray) -> np.ndarray:
@@ -48,15 +65,31 @@ class Block:
         self.width = sum(sizes)
         self.low = np.concatenate([np.broadcast_to(b.low, b.shape).ravel() for b in boxes]).astype(_F)
         self.high = np.concatenate([np.broadcast_to(b.high, b.shape).ravel() for b in boxes]).astype(_F)
-        self._cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._cache: dict[int, tuple[struct.Struct, np.ndarray, np.ndarray]] = {}
 
-    def bounds(self, rows: int) -> tuple[np.ndarray, np.ndarray]:
-        """``low`` and ``high`` repeated for ``rows`` rows, flat (cached per row count)."""
+    def _rows(self, rows: int) -> tuple[struct.Struct, np.ndarray, np.ndarray]:
+        """The packer of ``rows`` rows and the bounds repeated for them, flat (cached per row count)."""
         b = self._cache.get(rows)
         if b is None:
-            b = (np.tile(self.low, rows), np.tile(self.high, rows))
+            b = (struct.Struct(f"={rows * self.width}f"), np.tile(self.low, rows), np.tile(self.high, rows))
             self._cache[rows] = b
         return b
+
+    def _pack(self, flat: list[float], rows: int) -> np.ndarray:
+        packer, low, high = self._rows(rows)
+        if len(flat) != packer.size // 4:
+            raise ValueError(f"expected {rows} x {self.width} values, got {len(flat)}")
+        a = np.frombuffer(bytearray(packer.pack(*flat)), dtype=_F)
+        np.minimum(a, high, out=a)
+        np.maximum(a, low, out=a)
+        a.flags.writeable = False
+        return a
+
+    def split_one(self, flat: list[float]) -> list[np.ndarray]:
+        """Like :meth:`split` for one row: per key, a read-only array of the key's shape."""
+        a = self._pack(flat, 1)
+        return [a[s:s + n] if len(shape) == 1 else a[s:s + n].reshape(shape)
+                for s, n, shape in zip(self._starts, self._sizes, self.shapes, strict=True)]
 
     def split(self, flat: list[float], rows: int) -> list[np.ndarray]:
         """Clip ``flat`` (``rows * width`` floats) into the boxes and return one read-only view per key.
@@ -69,14 +102,8 @@ class Block:
             Per key (in :attr:`keys` order), an array of shape ``(rows, *shape)``; all views of one
             read-only buffer.
         """
-        a = np.array(flat, dtype=_F)
-        if a.shape != (rows * self.width,):
-            raise ValueError(f"expected {rows} x {self.width} values, got {a.shape}")
-        low, high = self.bounds(rows)
-        np.clip(a, low, high, out=a)
-        a.flags.writeable = False
-        m = a.reshape(rows, self.width)
-        return [m[:, s:s + n].reshape((rows, *shape))
+        m = self._pack(flat, rows).reshape(rows, self.width)
+        return [m[:, s:s + n] if len(shape) == 1 else m[:, s:s + n].reshape((rows, *shape))
                 for s, n, shape in zip(self._starts, self._sizes, self.shapes, strict=True)]
 
     def __getstate__(self) -> dict[str, object]:

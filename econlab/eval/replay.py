@@ -22,6 +22,7 @@ import numpy as np
 from econlab.data import session_table
 from econlab.game import Game, GameParams, SessionValues, from_message, new_game
 from econlab.game.engine import Compat
+from econlab.game.errors import InvalidActionError
 from econlab.game.jsnum import to_json
 
 #: event kinds compared per seat and keyed by the round they belong to
@@ -38,6 +39,8 @@ class ReplayResult:
     rounds: list[dict[str, Any]] = field(default_factory=list)
     mismatches: list[dict[str, Any]] = field(default_factory=list)
     compared: int = 0
+    #: messages the engine rejected (strict mode only)
+    rejected: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` output of ``econlab replay``."""
@@ -121,6 +124,7 @@ def replay_trace(lines: list[dict[str, Any]], compat: Compat = "server") -> Repl
     game.unjoin_all()
     engine = _Collected()
     trace = _Collected()
+    rejected: list[str] = []
     tokens: dict[str, int] = {}
     client_seat: dict[Any, int] = {}
     next_seat = 1
@@ -146,8 +150,9 @@ def replay_trace(lines: list[dict[str, Any]], compat: Compat = "server") -> Repl
             if guard > 1000:  # pragma: no cover - defensive: a broken trace must not hang
                 raise RuntimeError(f"could not reach round/phase {target}")
 
+    late = _late_messages(lines)
     record(game.start())
-    for line in lines:
+    for index, line in enumerate(lines):
         d, msg = line.get("dir"), line.get("msg")
         if d == "recv" and isinstance(msg, Mapping):
             kind = msg.get("eventType")
@@ -196,9 +201,34 @@ def replay_trace(lines: list[dict[str, Any]], compat: Compat = "server") -> Repl
         r, p = line.get("round"), line.get("phase")
         if isinstance(r, int) and isinstance(p, int):
             advance_to((r, p))
-        record(game.apply(seat, from_message(msg), raw=dict(msg)))
+        action = from_message(msg)
+        if index in late and action.TYPE in game.accepted(seat):
+            # The server answered "no handler": its timer ended the phase before this message arrived.
+            record(game.timeout())
+        try:
+            record(game.apply(seat, action, raw=dict(msg)))
+        except InvalidActionError as exc:
+            rejected.append(str(exc))
     advance_to((params.round_count + 1, 0))
-    return _compare(game, engine, trace)
+    result = _compare(game, engine, trace)
+    result.rejected = rejected
+    return result
+
+
+def _late_messages(lines: list[dict[str, Any]]) -> set[int]:
+    """Indices of client messages the server answered with "could not find an handler for <their type>"."""
+    late: set[int] = set()
+    pending: dict[Any, tuple[int, str]] = {}
+    for i, line in enumerate(lines):
+        msg, client = line.get("msg"), line.get("seat")
+        if line.get("dir") == "send" and isinstance(msg, Mapping):
+            pending[client] = (i, str(msg.get("type")))
+        elif line.get("dir") == "recv" and isinstance(msg, Mapping) and msg.get("type") == "error" and client in pending:
+            idx, mtype = pending[client]
+            if str(msg.get("message", "")).endswith(f"could not find an handler for {mtype}"):
+                late.add(idx)
+                del pending[client]
+    return late
 
 
 def _compare(game: Game, engine: _Collected, trace: _Collected) -> ReplayResult:

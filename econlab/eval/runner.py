@@ -9,6 +9,7 @@ that action only: the error is recorded and the game goes on.
 
 from __future__ import annotations
 
+import asyncio
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -88,6 +89,8 @@ class GameResult:
     game: Game
     record: dict[str, Any]
     decisions: list[Decision] = field(default_factory=list)
+    #: LLM call rows with their volatile telemetry (the record holds them without it)
+    llm_calls: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def profits(self) -> dict[int, dict[int, Any]]:
@@ -142,13 +145,25 @@ def play_game(spec: GameSpec, policies: Mapping[int, Policy], *, on_round: Round
     game.start()
     scheduler.advance(game)
     flush()
+    # Policies with an ``act_async`` (LLM seats) decide concurrently: one event loop for the game,
+    # all deciders of a tick gathered on it. Without them the sequential path below is unchanged.
+    loop = asyncio.new_event_loop() if any(callable(getattr(policies[s], "act_async", None))
+                                           for s in game.seats) else None
     while not game.over:
         actions: dict[int, Any] = {}
         pending: dict[int, Decision] = {}
-        for seat in scheduler.deciders(game):
+        deciders = scheduler.deciders(game)
+        answers = loop.run_until_complete(_decide_all(game, deciders, policies, states)) if loop else None
+        for seat in deciders:
             policy = policies[seat]
             try:
-                action, states[seat] = policy.act(view(game, seat), None, states[seat])
+                if answers is not None:
+                    answer = answers[seat]
+                    if isinstance(answer, BaseException):
+                        raise answer
+                    action, states[seat] = answer
+                else:
+                    action, states[seat] = policy.act(view(game, seat), None, states[seat])
             except Exception as exc:  # noqa: BLE001 - a failing policy must not stop the game
                 decisions.append(Decision(game.round, game.phase, scheduler.tick_in_phase, seat, policy.name, None,
                                           False, f"policy error: {exc!r}: {traceback.format_exc(limit=3)}"))
@@ -168,6 +183,29 @@ def play_game(spec: GameSpec, policies: Mapping[int, Policy], *, on_round: Round
             decisions.append(dec)
         flush()
     flush()
+    if loop is not None:
+        loop.close()
     meta = spec.meta() | {"policies": {str(s): policies[s].name for s in game.seats},
                           "roles": {str(p.number): ROLE_NAMES[p.role] for p in game.players}}
-    return GameResult(game=game, record=build_record(game, meta), decisions=decisions)
+    record = build_record(game, meta)
+    llm_calls = sorted((c for s in game.seats for c in states[s].memory.get("llm_calls", ())),
+                       key=lambda c: (c["round"], c["phase"], c["step"], c["seat"]))
+    if llm_calls:
+        record["llm_calls"] = [{k: v for k, v in c.items() if k != "telemetry"} for c in llm_calls]
+    return GameResult(game=game, record=record, decisions=decisions, llm_calls=llm_calls)
+
+
+async def _decide_all(game: Game, deciders: list[int], policies: Mapping[int, Policy],
+                      states: Mapping[int, PolicyState]) -> dict[int, Any]:
+    """Every decider's ``(action, state)`` (or its exception), asked concurrently; views taken before any call."""
+
+    async def one(seat: int, seat_view: Any) -> Any:
+        policy = policies[seat]
+        act_async = getattr(policy, "act_async", None)
+        if callable(act_async):
+            return await act_async(seat_view, None, states[seat])
+        return policy.act(seat_view, None, states[seat])
+
+    views = {s: view(game, s) for s in deciders}
+    results = await asyncio.gather(*(one(s, views[s]) for s in deciders), return_exceptions=True)
+    return dict(zip(deciders, results, strict=True))

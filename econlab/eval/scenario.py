@@ -2,7 +2,8 @@
 
 A scenario file (``configs/scenarios/*.yaml``) is validated by :class:`Scenario`; seats are given by
 role name (``owner``, ``developer``, ``speculator``) or seat number, a seat entry winning over its
-role's entry, and every seat not named gets ``default``.
+role's entry, a role's entry over ``all``, and every seat not named gets ``default``. An optional ``llm:``
+section holds the settings of LLM seats (:class:`econlab.policies.llm.LLMConfig`).
 """
 
 from __future__ import annotations
@@ -38,13 +39,23 @@ class Scenario(BaseModel):
     default: str = DEFAULT_POLICY
     seats: dict[str, str] = Field(default_factory=dict)
     params: dict[str, Any] = Field(default_factory=dict)
+    llm: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("llm")
+    @classmethod
+    def _check_llm(cls, llm: dict[str, Any]) -> dict[str, Any]:
+        if llm:
+            from econlab.policies.llm.config import LLMConfig
+
+            LLMConfig.model_validate(llm)
+        return llm
 
     @field_validator("seats")
     @classmethod
     def _check_seats(cls, seats: dict[str, str]) -> dict[str, str]:
         for key in seats:
-            if key not in ROLE_CODES and not key.isdigit():
-                raise ValueError(f"seat key {key!r} must be a role ({', '.join(ROLE_CODES)}) or a seat number")
+            if key not in ROLE_CODES and key != "all" and not key.isdigit():
+                raise ValueError(f"seat key {key!r} must be a role ({', '.join(ROLE_CODES)}), all or a seat number")
         return seats
 
     def game_params(self) -> GameParams:
@@ -72,8 +83,9 @@ class Scenario(BaseModel):
                 raise ValueError(f"--policy takes ROLE_OR_SEAT=NAME, got {item!r}")
             key, name = item.split("=", 1)
             key = key.strip()
-            if key not in ROLE_CODES and not key.isdigit():
-                raise ValueError(f"--policy {item!r}: {key!r} is neither a role ({', '.join(ROLE_CODES)}) nor a seat")
+            if key not in ROLE_CODES and key != "all" and not key.isdigit():
+                raise ValueError(f"--policy {item!r}: {key!r} is neither a role ({', '.join(ROLE_CODES)}), all, "
+                                 "nor a seat")
             seats[key] = name.strip()
         params = self.game_params()
         players = make_players(params.owners.count, params.speculators.count)
@@ -84,7 +96,7 @@ class Scenario(BaseModel):
         out: dict[int, str] = {}
         for p in players:
             role = {v: k for k, v in ROLE_CODES.items()}[p.role]
-            out[p.number] = seats.get(str(p.number), seats.get(role, self.default))
+            out[p.number] = seats.get(str(p.number), seats.get(role, seats.get("all", self.default)))
         return out
 
 

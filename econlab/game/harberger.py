@@ -122,15 +122,13 @@ class Harberger(Game):
     def _validate_declaration(self, player: Player, decl: Any) -> list[float]:
         if player.lot is not None and player.lot.d is not None:
             self._reject(player, "declaration", "already declared in this phase (the first declaration is final)")
-        if not isinstance(decl, list | tuple) or len(decl) < 2:
-            self._reject(player, "declaration", f"expected a list [no project, project] of two numbers, got {decl!r}")
-        out = []
-        for i in (0, 1):
-            d = decl[i]
+        if not isinstance(decl, list | tuple) or not 2 <= len(decl) <= 3:
+            self._reject(player, "declaration",
+                         f"expected a list [no project, project] (optionally a third, unused entry), got {decl!r}")
+        for i, d in enumerate(decl):
             if isinstance(d, bool) or not isinstance(d, int | float) or not math.isfinite(d):
                 self._reject(player, f"declaration[{i}]", f"expected a finite number, got {d!r}")
-            out.append(d)
-        return out
+        return list(decl)
 
     def _record_declaration(self, player: Player, decl: Any, declared: bool) -> None:
         first = self.phase <= 2

@@ -109,16 +109,27 @@ def number_to_string(x: float) -> str:
         return "NaN"
     if math.isinf(x):
         return "Infinity" if x > 0 else "-Infinity"
-    if x == int(x) and abs(x) < 1e21:
+    if x == int(x) and abs(x) < 2**53:
         return str(int(x))
-    r = repr(x)
-    if "e" in r:
-        mant, exp = r.split("e")
-        e = int(exp)
-        if -7 < e < 21:
-            return format(x, "f").rstrip("0").rstrip(".")
-        return f"{mant}e{'+' if e > 0 else '-'}{abs(e)}"
-    return r
+    # ECMAScript Number::toString: the shortest round-trip digits (Python's repr has the same ones),
+    # laid out by the decimal exponent n (value = 0.digits x 10^n).
+    mant, _, exp = repr(abs(x)).partition("e")
+    int_part, _, frac = mant.partition(".")
+    raw = int_part + frac
+    digits = raw.lstrip("0")
+    n = len(int_part) + int(exp or 0) - (len(raw) - len(digits))
+    digits = digits.rstrip("0")
+    k = len(digits)
+    sign = "-" if x < 0 else ""
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * -n + digits
+    e = n - 1
+    head = digits if k == 1 else digits[0] + "." + digits[1:]
+    return f"{sign}{head}e{'+' if e > 0 else '-'}{abs(e)}"
 
 
 def add(a: Any, b: Any) -> Any:

@@ -24,7 +24,7 @@ from econlab.game.params import CONDITIONS, DEVELOPER, OWNER, ROLE_NAMES, SPECUL
 _CONDITION_NAMES = [c["name"] for c in CONDITIONS]
 
 
-@dataclass
+@dataclass(slots=True)
 class SeatView:
     """Everything a seat may know at one moment (``to_dict`` gives JSON-compatible data).
 
@@ -79,12 +79,14 @@ class SeatView:
         return js.to_json(asdict(self))
 
 
-@dataclass
+@dataclass(slots=True)
 class _Public:
-    """The parts of a view that are the same for every seat at one game state."""
+    """The parts of a view that are the same for every seat at one game state.
 
-    players: list[dict[str, Any]]
-    boundaries: dict[str, Any]
+    Besides the shared fields it holds what the seat-specific fields are derived from: which
+    wallets are shown, and the snipe outcomes grouped by the seats they concern.
+    """
+
     first_declarations: list[dict[str, Any]] = field(default_factory=list)
     second_declarations: list[dict[str, Any]] = field(default_factory=list)
     winning_condition: int | None = None
@@ -92,13 +94,34 @@ class _Public:
     book: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     trades: list[dict[str, Any]] = field(default_factory=list)
     final_price: Any = None
+    wallet_conditions: tuple[int, ...] = ()
+    first_snipes: dict[Any, list[dict[str, Any]]] | None = None
+    second_snipes: dict[Any, list[dict[str, Any]]] | None = None
     requests: list[dict[str, Any]] | None = None
     offer_after: Any = None
     outcome_w: int | None = None
 
 
-_CACHE: weakref.WeakKeyDictionary[Game, tuple[int, _Public]] = weakref.WeakKeyDictionary()
-_STATIC: weakref.WeakKeyDictionary[Game, tuple[list[dict[str, Any]], dict[str, Any]]] = weakref.WeakKeyDictionary()
+class _GameCache:
+    """What views of one game reuse: its fixed parts, and the public part of its latest state."""
+
+    __slots__ = ("boundaries", "endowments", "paid_rounds", "players", "public", "tax_rates", "version", "voting")
+
+    def __init__(self, game: Game) -> None:
+        params = game.params
+        self.players = [{"number": q.number, "role": q.role, "tag": q.tag} for q in game.players]
+        self.boundaries = copy.deepcopy(game.boundaries)
+        self.paid_rounds = params.round_count
+        self.voting = game.treatment == "voting"
+        self.tax_rates = (params.tax_rate_initial, params.tax_rate_final)
+        self.endowments = {q.role: (params.role(q.role).balance, params.role(q.role).shares) for q in game.players}
+        self.version: int | None = None
+        self.public = _Public()
+
+
+_CACHE: weakref.WeakKeyDictionary[Game, _GameCache] = weakref.WeakKeyDictionary()
+#: the game of the latest lookup and its cache entry (most calls ask about the same game)
+_last: tuple[weakref.ref[Game], _GameCache] | None = None
 
 
 def view(game: Game, seat: int) -> SeatView:
@@ -106,51 +129,43 @@ def view(game: Game, seat: int) -> SeatView:
     p = game.by_seat.get(seat)
     if p is None:
         raise ValueError(f"unknown seat {seat!r}; seats are {game.seats}")
-    pub = _public(game)
-    phase = game.phase
-    intro_seen = phase >= 1 or game.over
-    v = SeatView(
-        treatment=game.treatment,
-        seat=seat,
-        role=p.role,
-        role_name=ROLE_NAMES[p.role],
-        tag=p.tag,
-        round=game.round,
-        phase=phase,
-        phase_name=game.phase_name,
-        paid_rounds=game.params.round_count,
-        practice=game.round == 0,
-        over=game.over,
-        accepted=game.accepted(seat),
-        players=pub.players,
-        conditions=_CONDITION_NAMES,
-        boundaries=pub.boundaries,
-        my_values=[p.lot.v[0], p.lot.v[1]] if p.lot is not None and intro_seen else None,
-        my_summaries=list(p.summaries),
-        my_profits={r.round: r.profits[seat] for r in game.results if seat in r.profits},
-    )
-    if game.treatment == "voting":
-        _voting(game, p, v, pub)
-    else:
-        _market_game(game, p, v, pub)
-    return v
+    gc = _cache(game)
+    pub = _public(game, gc)
+    phase, over, rnd, role = game.phase, game.over, game.round, p.role
+    lot = p.lot
+    my_values = [lot.v[0], lot.v[1]] if lot is not None and (phase >= 1 or over) else None
+    my_profits = {r.round: r.profits[seat] for r in game.results if seat in r.profits}
+    # SeatView's fields in declaration order (positional: this runs for every seat at every step)
+    common = (game.treatment, seat, role, ROLE_NAMES[role], p.tag, rnd, phase, game.phase_name, gc.paid_rounds,
+              rnd == 0, over, game.accepted(seat), gc.players, _CONDITION_NAMES, gc.boundaries, my_values,
+              list(p.summaries), my_profits)
+    if gc.voting:
+        return SeatView(*common, None, None, {}, {}, None, [], [], None, None, None, {}, [], False, None, None, None,
+                        *_voting(game, p, pub))
+    return SeatView(*common, *_market_game(p, pub, gc), None, None, None, None, [], None)
 
 
-def _public(game: Game) -> _Public:
-    cached = _CACHE.get(game)
-    if cached is not None and cached[0] == game.version:
-        return cached[1]
-    static = _STATIC.get(game)
-    if static is None:
-        static = ([{"number": q.number, "role": q.role, "tag": q.tag} for q in game.players],
-                  copy.deepcopy(game.boundaries))
-        _STATIC[game] = static
-    pub = _Public(players=static[0], boundaries=static[1])
-    if game.treatment == "voting":
+def _cache(game: Game) -> _GameCache:
+    global _last
+    last = _last
+    if last is not None and last[0]() is game:
+        return last[1]
+    gc = _CACHE.get(game)
+    if gc is None:
+        gc = _CACHE[game] = _GameCache(game)
+    _last = (weakref.ref(game), gc)
+    return gc
+
+
+def _public(game: Game, gc: _GameCache) -> _Public:
+    if gc.version == game.version:
+        return gc.public
+    pub = _Public()
+    if gc.voting:
         _voting_public(game, pub)
     else:
         _market_public(game, pub)
-    _CACHE[game] = (game.version, pub)
+    gc.version, gc.public = game.version, pub
     return pub
 
 
@@ -159,6 +174,10 @@ def _market_public(game: Any, pub: _Public) -> None:
     r = game.current
     if phase >= 3 or over:
         pub.first_declarations = _declarations(game, r.first_declarations)
+        w = game.winning_condition
+        pub.wallet_conditions = (0, 1) if futarchy else ((w,) if w is not None else ())
+    elif futarchy:
+        pub.wallet_conditions = (0, 1)
     if phase >= 8 or over:
         pub.second_declarations = _declarations(game, r.second_declarations)
     if (phase >= 7 if futarchy else phase >= 3) or over:
@@ -170,38 +189,34 @@ def _market_public(game: Any, pub: _Public) -> None:
         pub.trades = [t for c in sorted(game.books) for t in game.books[c].trades]
     elif phase > 6 or over:
         pub.trades = list(r.trades)
+    if (phase >= 7 if futarchy else phase >= 5) or over:
+        pub.first_snipes = _by_seat(r.snipe_outcomes1)
     if phase >= 9 or over:
+        pub.second_snipes = _by_seat(r.snipe_outcomes2)
         pub.final_price = r.final_price
 
 
-def _market_game(game: Any, p: Any, v: SeatView, pub: _Public) -> None:
-    phase, futarchy, over = game.phase, game.treatment == "futarchy", game.over
-    r = game.current
-    v.tax_rate_initial = game.params.tax_rate_initial
-    v.tax_rate_final = game.params.tax_rate_final
-    rp = game.params.role(p.role)
-    v.endowment = {"balance": rp.balance, "shares": rp.shares}
-    w = game.winning_condition if (phase >= 3 or over) else None
-    conditions = (0, 1) if futarchy else ((w,) if w is not None else ())
+def _market_game(p: Any, pub: _Public, gc: _GameCache) -> tuple[Any, ...]:
+    """The market fields of ``p``'s view, in SeatView's order (``tax_rate_initial`` ... ``final_price``)."""
+    seat = p.number
+    balance, shares = gc.endowments[p.role]
+    wallet = {}
     if p.wallet:
-        v.wallet = {c: {"balance": p.wallet[c].balance, "shares": p.wallet[c].shares} for c in conditions}
+        for c in pub.wallet_conditions:
+            w = p.wallet[c]
+            wallet[c] = {"balance": w.balance, "shares": w.shares}
+    declaration = None
     if p.lot is not None:
         d = p.lot.d
-        v.my_declaration = list(d) if isinstance(d, list) else d
-    v.first_declarations = pub.first_declarations
-    v.second_declarations = pub.second_declarations
-    v.winning_condition = pub.winning_condition
-    if pub.public_signal is not None:
-        v.public_signal = pub.public_signal
-        v.my_signals = [p.signals[0], p.signals[1]]
-    v.book = pub.book
-    v.trades = pub.trades
-    v.done_speculating = bool(p.done_speculating) if p.role == SPECULATOR else False
-    if (phase >= 7 if futarchy else phase >= 5) or over:
-        v.first_snipes = _mine(r.snipe_outcomes1, p.number)
-    if phase >= 9 or over:
-        v.second_snipes = _mine(r.snipe_outcomes2, p.number)
-        v.final_price = pub.final_price
+        declaration = list(d) if isinstance(d, list) else d
+    signals = [p.signals[0], p.signals[1]] if pub.public_signal is not None else None
+    snipes1 = pub.first_snipes
+    snipes2 = pub.second_snipes
+    return (gc.tax_rates[0], gc.tax_rates[1], wallet, {"balance": balance, "shares": shares}, declaration,
+            pub.first_declarations, pub.second_declarations, pub.winning_condition, pub.public_signal, signals,
+            pub.book, pub.trades, bool(p.done_speculating) if p.role == SPECULATOR else False,
+            None if snipes1 is None else list(snipes1.get(seat, ())),
+            None if snipes2 is None else list(snipes2.get(seat, ())), pub.final_price)
 
 
 def _declarations(game: Any, decls: dict[int, Any]) -> list[dict[str, Any]]:
@@ -215,8 +230,15 @@ def _declarations(game: Any, decls: dict[int, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _mine(outcomes: list[dict[str, Any]], seat: int) -> list[dict[str, Any]]:
-    return [o for o in outcomes if o["player"]["number"] == seat or o["target"]["number"] == seat]
+def _by_seat(outcomes: list[dict[str, Any]]) -> dict[Any, list[dict[str, Any]]]:
+    """Snipe outcomes by seat: those where the seat sniped or was sniped, in their order."""
+    out: dict[Any, list[dict[str, Any]]] = {}
+    for o in outcomes:
+        sniper, target = o["player"]["number"], o["target"]["number"]
+        out.setdefault(sniper, []).append(o)
+        if target != sniper:
+            out.setdefault(target, []).append(o)
+    return out
 
 
 def _voting_public(game: Any, pub: _Public) -> None:
@@ -231,21 +253,22 @@ def _voting_public(game: Any, pub: _Public) -> None:
         pub.outcome_w = r.condition
 
 
-def _voting(game: Any, p: Any, v: SeatView, pub: _Public) -> None:
+def _voting(game: Any, p: Any, pub: _Public) -> tuple[Any, ...]:
+    """The Voting fields of ``p``'s view, in SeatView's order (``my_request`` ... ``outcome``)."""
     r = game.current
-    v.my_request = None if js.is_nullish(p.requests) else p.requests
-    if p.role == DEVELOPER:
-        v.requests = pub.requests
-    if pub.offer_after is not None:
-        v.offer = pub.offer_after
-    elif p.role == DEVELOPER and r.offer_sender == p.number:
-        v.offer = r.offer
-    v.my_vote = None if js.is_nullish(p.decisions) else p.decisions
-    v.inbox = [m for m in r.chat if m.get("sender") == p.number or (isinstance(m.get("to"), list) and p.number in m["to"])]
+    seat = p.number
+    developer = p.role == DEVELOPER
+    offer = pub.offer_after
+    if offer is None and developer and r.offer_sender == seat:
+        offer = r.offer
+    inbox = [m for m in r.chat if m.get("sender") == seat or (isinstance(m.get("to"), list) and seat in m["to"])]
+    outcome = None
     w = pub.outcome_w
     if w is not None:
         comp = js.index(pub.offer_after if pub.offer_after is not None else [0, 0], w)
-        if p.role == DEVELOPER:
+        if developer:
             comp = js.mul(-js.to_number(comp), len(game.players) - 1)
-        v.outcome = {"condition": w, "tally": r.tally[w] if r.tally else None, "value": p.lot.v[w],
-                     "compensation": comp}
+        outcome = {"condition": w, "tally": r.tally[w] if r.tally else None, "value": p.lot.v[w],
+                   "compensation": comp}
+    return (None if js.is_nullish(p.requests) else p.requests, pub.requests if developer else None, offer,
+            None if js.is_nullish(p.decisions) else p.decisions, inbox, outcome)

@@ -2,8 +2,8 @@
 
 It computes everything from the seat's own :class:`~econlab.game.view.SeatView` (one view per seat,
 numpy arrays per key), exactly as ``econlab.envs.encode`` did before it was optimised. The tests
-compare the env's fast observations with it, so the fast encoder can read engine state directly
-without changing what a seat observes.
+compare the env's fast observations with it, so the fast encoder's batching and caching (public
+features once per state, packed buffers, cached mask bits) cannot change what a seat observes.
 """
 
 from __future__ import annotations

@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import pickle
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 from econlab.data import session_table
 from econlab.game import Declare, Event, Game, GameParams, PostOrder, Ready, SessionValues, Snipe, new_game
 from econlab.game.view import view
 
-SHARED = Path("/work/shared")
+#: the project's shared folder (specs, recorded games); ECONLAB_SHARED overrides it
+SHARED = Path(os.environ.get("ECONLAB_SHARED", "/work/shared"))
 HUMAN = SHARED / "data" / "human"
 TRACES = SHARED / "data" / "traces"
+needs_human = pytest.mark.skipif(not (HUMAN / "voting-223.log.json").exists(),
+                                 reason=f"human records not found under {HUMAN} (set ECONLAB_SHARED)")
+needs_traces = pytest.mark.skipif(not (TRACES / "harberger-1.jsonl").exists(),
+                                  reason=f"recorded traces not found under {TRACES} (set ECONLAB_SHARED)")
 
 #: §5.8 first declarations, seat -> [d0, d1]
 FIRST_DECLARATIONS = {

@@ -9,6 +9,7 @@ import math
 
 import pytest
 
+from econlab.data import session_table
 from econlab.game import (
     CancelOrder,
     Chat,
@@ -531,3 +532,79 @@ def test_chat_errors():
     assert texts(ev) == ["Game 1: Could not find player 3"]
     ev = g.apply(1, Chat(to=[1, 3, 3], text="me too"))  # oneself and duplicates are delivered
     assert [e.to for e in of_kind(ev, "message-received")] == [1, 3, 3]
+
+
+# ---------------------------------------------------------------------- more server behaviour (ibex-rules.md §4)
+
+
+def test_ready_may_be_sent_again():
+    g = server()
+    assert only(g.apply(1, from_message({"gameId": 1, "type": "player-is-ready"}))) == ("ready-received", 1, {})
+    assert only(g.apply(1, from_message({"gameId": 1, "type": "player-is-ready"}))) == ("ready-received", 1, {})
+
+
+def test_phase_8_needs_the_winning_list_phase_3_does_not():
+    g = server()
+    advance_to(g, 2)
+    declare_all(g, FIRST_DECLARATIONS)
+    ev = g.apply(7, Snipe([]))  # phase 3: a missing snipe[w] counts as an empty list
+    assert only(ev) == ("speculation-received", 7, {})
+    snipe_all(g, {})
+    advance_to(g, 7)
+    declare_all(g, {s: [d, 0] for s, d in SECOND_DECLARATIONS.items()})
+    assert g.phase == 8
+    assert g.apply(7, Snipe([])) == []  # phase 8: snipe[w].length throws
+    assert g.by_seat[7].done_speculating is False
+
+
+def test_phase_7_cap_checks_both_conditions():
+    g = server()
+    to_market(g)
+    advance_to(g, 7)
+    ev = g.apply(1, Declare([586000, 800000]))  # index 1 (not the winning condition) above 2 x 350000
+    assert only(ev) == ("declaration-above-max", 1, {"condition": "Project", "maximum": 700000})
+
+
+def test_offer_without_field_ends_the_offer_phase_with_no_offer():
+    g = voting_to(4)
+    g.apply(2, Offer())
+    assert g.phase == 5
+    assert g.current.offer == []
+    vote_all(g, [1])
+    assert g.profit(1, 1) == 216000 and g.profit(2, 1) == 820000
+
+
+def _round2_project_values() -> tuple[int, int]:
+    """Seat 1's and the developer's Project values in round 2 of session 1 (sessions.json, x 1000)."""
+    vals = session_table(1)["rounds"][2]["values"][1]
+    return int(vals["owner"][0]) * 1000, int(vals["developer"]) * 1000
+
+
+@pytest.mark.parametrize("compat", ["server", "strict"])
+def test_stale_offer_displayed_but_not_paid(compat):
+    """ibex-voting.md §12 item 2: a round without an offer after one with an offer."""
+    g = make_game("voting", compat=compat, round_count=2, reward_round=2)
+    advance_to(g, 4)
+    g.apply(2, Offer([None, 50000]))
+    advance_to(g, 6)
+    for s in OWNERS:
+        g.apply(s, Vote([1]))
+    while g.round == 1:
+        g.timeout()
+    advance_to(g, 4)
+    g.timeout()  # no offer in round 2
+    advance_to(g, 6)
+    ev = []
+    for s in OWNERS:
+        ev += g.apply(s, Vote([1]))
+    ev += g.timeout()
+    assert g.over and g.winning_condition == 1
+    v1_owner1, v1_dev = _round2_project_values()
+    assert g.profit(1, 2) == v1_owner1 and g.profit(2, 2) == v1_dev  # paid: no compensation
+    shown = wire_data(of_kind(ev, "final-profit", 1)[0])["compensation"]
+    summary = wire_data(of_kind(ev, "round-summary", 1)[0])
+    if compat == "server":
+        assert shown == 50000 and summary["profit"] == v1_owner1 + 50000  # the previous round's offer
+    else:
+        assert shown == 0 and summary["profit"] == v1_owner1
+    assert wire_data(of_kind(ev, "reward", 1)[0])["profit"] == v1_owner1

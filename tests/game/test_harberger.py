@@ -183,6 +183,12 @@ def test_display_only_tax_income(example):
     income = {e.to: e.data for e in of_kind(ev, "tax-income")}
     assert income[1] == {"amount": 59946, "condition": 0}
     assert income[2] == {"amount": 539184, "condition": 0}  # owner_balance subtracted from the developer too
+    # seat 7: Math.round(998910 * 5 / 100 + 50000 - 60000) = Math.round(39945.5) = 39946
+    assert income[7] == {"amount": 39946, "condition": 0}
+    bills = {e.to: e.data for e in of_kind(ev, "profit") if e.data.get("phase") == 9 and "property" not in e.data}
+    assert bills[7] == {"round": 1, "phase": 9, "condition": 0, "owner": 7, "role": 1, "taxes": 0,
+                        "snipeProfit": 39946, "total": 0}
+    assert bills[1]["total"] == 59946 and bills[1]["snipeProfit"] == 0
 
 
 EXPECTED_PI = {
@@ -303,3 +309,19 @@ def test_three_round_values_follow_session_table():
     # sessions.json session 1: rounds[1] owner[0] = 586/216 (§5.8)
     assert seen[0] == (1, [586000, 216000])
     assert [r for r, _ in seen] == [1, 2, 3]
+
+
+def test_operation_order_of_public_signal_and_dividend():
+    """ibex-protocol-observed.md §8 and ibex-rules.md Corrections: the server's float64 operation order."""
+    g = make_game("harberger")
+    advance_to(g, 2)
+    first = {1: [350000, 150000], 2: [430684, 150000]} | {s: [337500, 150000] for s in (3, 4, 5, 6)}
+    declare_all(g, first)  # D1[0] = 2,130,684
+    assert g.winning_condition == 0
+    assert g.public_signal[0] == 7031.257200000001  # D * (33/100) / 100, not 7031.2572
+    snipe_all(g, {})
+    advance_to(g, 7)
+    ev = declare_all(g, {1: [646004, 0]} | {s: [400000, 0] for s in (2, 3, 4, 5, 6)})  # D2[0] = 2,646,004
+    ev += snipe_all(g, {})
+    (fp,) = of_kind(ev, "final-price")
+    assert fp.data["price"] == 8731.813199999999  # (D * 33 / 100) / 100, not D * 33 / 10000 = 8731.8132

@@ -14,7 +14,7 @@ import pytest
 from econlab.data import session_table
 from econlab.game import Chat, GameParams, Offer, Request, SessionValues, Vote, from_message, new_game
 
-from ._helpers import HUMAN, OWNERS, advance_to, load_json, make_game, of_kind, wire_data
+from ._helpers import HUMAN, OWNERS, advance_to, load_json, make_game, needs_human, of_kind, wire_data
 
 REQUESTS_A = {1: 400000, 3: 310000, 4: 300000, 5: 340000, 6: 300000}
 
@@ -199,7 +199,7 @@ PAYMENT = {
 }
 
 
-@pytest.fixture(scope="module", params=[223, 224])
+@pytest.fixture(scope="module", params=[pytest.param(223, marks=needs_human), pytest.param(224, marks=needs_human)])
 def human(request):
     game, events, params = replay_human(request.param)
     return request.param, game, events, params
@@ -250,6 +250,7 @@ def test_human_payment_check(human):
         assert rewards[seat]["reward"] == pytest.approx(euros, abs=1e-9), seat
 
 
+@needs_human
 def test_human_223_practice_request_defaulted():
     game, events, _ = replay_human(223)
     first = [e for e in of_kind(events, "compensation-requests-received")][0]

@@ -1,0 +1,186 @@
+"""Running a tournament: every game of a :class:`TournamentConfig`, in a process pool or on a Ray cluster.
+
+Layout of a run folder::
+
+    RUN/tournament.json                   the configuration (a rerun must use the same one)
+    RUN/records/<game_id>.record.json     the lab-format record of each finished game
+    RUN/records/<game_id>.decisions.json  the runner's decisions of that game
+    RUN/tables/*.parquet                  tidy tables built from all records (econlab.eval.dataset)
+
+Resuming: a game counts as finished when its record file exists. The decisions file is written first and
+the record last, each through a temporary file and an atomic rename, so a crash or a kill loses at most the
+games in flight and never leaves a half-written or duplicated game; a rerun plays only the missing ones.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+from econlab.eval.recording import dumps, write_atomic
+from econlab.eval.tournament_config import GameTask, TournamentConfig
+
+RECORDS = "records"
+TABLES = "tables"
+MANIFEST = "tournament.json"
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class TournamentSummary:
+    """What a run did."""
+
+    out_dir: Path
+    total: int
+    skipped: int
+    played: int
+    wall_s: float
+
+
+def record_path(records_dir: Path, gid: str) -> Path:
+    """Where the record of game ``gid`` goes."""
+    return records_dir / f"{gid}.record.json"
+
+
+def play_task(task: GameTask, records_dir: str) -> str:
+    """Play one tournament game and write its decisions, then its record (each atomically).
+
+    Returns:
+        The game id. A game whose record already exists is not played again.
+    """
+    from econlab.eval.runner import GameSpec, play_game
+    from econlab.policies import make_policy
+
+    folder = Path(records_dir)
+    final = record_path(folder, task.game_id)
+    if final.exists():
+        return task.game_id
+    sc = task.scenario
+    spec = GameSpec(params=sc.game_params(), seed=task.game_seed, values=sc.values, market_ticks=sc.market_ticks,
+                    chat_ticks=sc.chat_ticks, compat=sc.compat)
+    policies = {seat: make_policy(name) for seat, name in sc.assignment().items()}
+    result = play_game(spec, policies)
+    record = result.record
+    record["econlab"] = dict(record["econlab"], game_id=task.game_id, scenario=sc.name, tournament_seed=task.seed,
+                             repetition=task.repetition, game_seed=task.game_seed)
+    write_atomic(folder / f"{task.game_id}.decisions.json", dumps([d.to_json() for d in result.decisions]) + "\n")
+    write_atomic(final, dumps(record) + "\n")
+    return task.game_id
+
+
+def check_policies(tasks: Sequence[GameTask]) -> None:
+    """Build every scenario's policies once, so that a bad name stops the run before any game starts."""
+    from econlab.policies import make_policy
+
+    seen: set[tuple[str, str]] = set()
+    for t in tasks:
+        if (t.treatment, t.scenario.name) in seen:
+            continue
+        seen.add((t.treatment, t.scenario.name))
+        try:
+            for name in set(t.scenario.assignment().values()):
+                make_policy(name)
+        except ValueError as exc:
+            raise ValueError(f"scenario {t.scenario.name!r} ({t.treatment}): {exc}") from exc
+
+
+def _check_manifest(out_dir: Path, config: TournamentConfig) -> None:
+    manifest = out_dir / MANIFEST
+    mine = json.loads(config.model_dump_json())
+    if manifest.exists():
+        theirs = json.loads(manifest.read_text(encoding="utf-8"))
+        if theirs != mine:
+            raise ValueError(f"{out_dir} holds a different tournament ({manifest}); use another --out folder")
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_atomic(manifest, json.dumps(mine, indent=2, sort_keys=True) + "\n")
+
+
+def run_tournament(config: TournamentConfig, out_dir: str | Path, *, workers: int = 1, ray_address: str | None = None,
+                   on_progress: Progress | None = None, build_tables: bool = True) -> TournamentSummary:
+    """Play every game of ``config`` not yet in ``out_dir``, then (re)build the tables.
+
+    Args:
+        config: The tournament.
+        out_dir: The run folder.
+        workers: Worker processes of the local pool (1 = play in this process).
+        ray_address: Run on the Ray cluster at this address (``auto``, ``ray://host:10001``) instead; the run
+            folder must then be on a file system the cluster's nodes share.
+        on_progress: Called with ``(finished, total)`` after each game (finished includes skipped ones).
+        build_tables: Write the Parquet tables at the end.
+
+    Returns:
+        The counts and the wall time.
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    out = Path(out_dir)
+    _check_manifest(out, config)
+    records = out / RECORDS
+    records.mkdir(parents=True, exist_ok=True)
+    tasks = config.tasks()
+    check_policies(tasks)
+    pending = [t for t in tasks if not record_path(records, t.game_id).exists()]
+    done = len(tasks) - len(pending)
+    start = time.perf_counter()
+    if on_progress:
+        on_progress(done, len(tasks))
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if on_progress:
+            on_progress(done, len(tasks))
+
+    if ray_address is not None:
+        _run_ray(pending, records, ray_address, tick)
+    elif workers == 1:
+        for task in pending:
+            play_task(task, str(records))
+            tick()
+    else:
+        _run_pool(pending, records, workers, tick)
+    if build_tables:
+        from econlab.eval.dataset import build_tables as build
+        from econlab.eval.dataset import write_tables
+
+        write_tables(build(records, games=[t.game_id for t in tasks], workers=1 if ray_address else workers),
+                     out / TABLES)
+    return TournamentSummary(out, len(tasks), len(tasks) - len(pending), len(pending), time.perf_counter() - start)
+
+
+def _run_pool(pending: Sequence[GameTask], records: Path, workers: int, tick: Callable[[], None]) -> None:
+    # spawn, not fork: the caller may run threads (the progress display) that a fork would copy mid-flight
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        queue = list(pending)
+        running = set()
+        # keep a bounded number in flight so that a kill loses at most about 2 games per worker
+        while queue or running:
+            while queue and len(running) < 2 * workers:
+                running.add(pool.submit(play_task, queue.pop(0), str(records)))
+            finished, running = wait(running, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                fut.result()
+                tick()
+
+
+def _run_ray(pending: Sequence[GameTask], records: Path, address: str, tick: Callable[[], None]) -> None:
+    try:
+        import ray  # noqa: PLC0415 - optional, heavy; only the --ray path needs it
+    except ImportError as exc:
+        raise RuntimeError("--ray needs the 'ray' package, which is not installed; install the rl extra "
+                           "(pip install -c constraints.txt -e '.[rl]') or run without --ray") from exc
+    ray.init(address=address, ignore_reinit_error=True)
+    remote = ray.remote(play_task)
+    refs = [remote.remote(t, str(records)) for t in pending]
+    while refs:
+        ready, refs = ray.wait(refs, num_returns=1)
+        for ref in ready:
+            ray.get(ref)
+            tick()

@@ -1,0 +1,184 @@
+"""Tournament configuration: treatments x scenarios x seeds x repetitions, validated and expanded into games.
+
+A tournament file (``configs/tournaments/*.yaml``) names the treatments, the scenarios (seat -> policy maps,
+:class:`econlab.eval.scenario.Scenario`, given inline or as a path to a scenario file), the seeds and the number
+of repetitions. ``game`` settings (rounds, market ticks, ...) apply to every scenario. Each combination becomes
+one :class:`GameTask` whose id is a pure function of (treatment, scenario, seed, repetition), so a rerun finds
+the games it already played.
+
+The game's own seed depends only on (seed, repetition): every scenario and treatment plays the same draws for
+the same seed (common random numbers), which is what paired comparisons such as exploitability need.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from econlab.eval.scenario import Scenario
+
+Treatment = Literal["harberger", "futarchy", "voting"]
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+#: Scenario fields a tournament's ``game`` block may set for all scenarios.
+GAME_FIELDS = ("rounds", "session", "practice_round", "values", "market_ticks", "chat_ticks", "compat", "params")
+
+
+class SeedRange(BaseModel):
+    """Seeds ``start .. start + count - 1``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start: int = Field(default=0, ge=0)
+    count: int = Field(ge=1, le=1_000_000)
+
+    def seeds(self) -> list[int]:
+        """The seeds as a list."""
+        return list(range(self.start, self.start + self.count))
+
+
+class ExploitSpec(BaseModel):
+    """A paired comparison: ``focal`` and ``baseline`` scenarios differ only in the policy at ``seat``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    seat: int = Field(ge=1)
+    focal: str
+    baseline: str
+    treatments: list[Treatment] | None = None
+
+
+class TournamentConfig(BaseModel):
+    """A validated tournament (see the module docstring)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    description: str = ""
+    treatments: list[Treatment] = Field(min_length=1)
+    scenarios: list[Scenario] = Field(min_length=1)
+    seeds: list[int] | SeedRange
+    repetitions: int = Field(default=1, ge=1, le=10_000)
+    game: dict[str, Any] = Field(default_factory=dict)
+    session_from_seed: bool = False
+    exploitability: list[ExploitSpec] = Field(default_factory=list)
+
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, name: str) -> str:
+        if not _NAME.match(name):
+            raise ValueError(f"tournament name {name!r} may hold only letters, digits, '_', '-', '.'")
+        return name
+
+    @field_validator("seeds")
+    @classmethod
+    def _check_seeds(cls, seeds: list[int] | SeedRange) -> list[int] | SeedRange:
+        if isinstance(seeds, list):
+            if not seeds:
+                raise ValueError("seeds must not be empty")
+            if any(s < 0 for s in seeds) or len(set(seeds)) != len(seeds):
+                raise ValueError(f"seeds must be distinct non-negative integers, got {seeds}")
+        return seeds
+
+    @field_validator("game")
+    @classmethod
+    def _check_game(cls, game: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(game) - set(GAME_FIELDS))
+        if unknown:
+            raise ValueError(f"game: unknown settings {unknown}; allowed: {', '.join(GAME_FIELDS)}")
+        return game
+
+    @model_validator(mode="after")
+    def _check_names(self) -> TournamentConfig:
+        names = [s.name for s in self.scenarios]
+        for n in names:
+            if not _NAME.match(n):
+                raise ValueError(f"scenario name {n!r} may hold only letters, digits, '_', '-', '.'")
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"scenario names must be unique; repeated: {dup}")
+        for e in self.exploitability:
+            for which in (e.focal, e.baseline):
+                if which not in names:
+                    raise ValueError(f"exploitability {e.name!r}: unknown scenario {which!r}; scenarios: {names}")
+        return self
+
+    def seed_list(self) -> list[int]:
+        """The seeds as a list."""
+        return self.seeds.seeds() if isinstance(self.seeds, SeedRange) else list(self.seeds)
+
+    def tasks(self) -> list[GameTask]:
+        """Every game of the tournament, in a fixed order."""
+        out: list[GameTask] = []
+        for treatment in self.treatments:
+            for sc in self.scenarios:
+                for seed in self.seed_list():
+                    for rep in range(self.repetitions):
+                        changes: dict[str, Any] = dict(self.game) | {"treatment": treatment}
+                        if self.session_from_seed:
+                            changes["session"] = 1 + seed % 11
+                        scenario = Scenario.model_validate(sc.model_dump() | changes)
+                        out.append(GameTask(game_id=game_id(treatment, sc.name, seed, rep), treatment=treatment,
+                                            scenario=scenario, seed=seed, repetition=rep,
+                                            game_seed=game_seed(seed, rep)))
+        return out
+
+
+@dataclass(frozen=True)
+class GameTask:
+    """One game of a tournament."""
+
+    game_id: str
+    treatment: str
+    scenario: Scenario
+    seed: int
+    repetition: int
+    game_seed: int
+
+
+def game_id(treatment: str, scenario: str, seed: int, repetition: int) -> str:
+    """The deterministic id of a tournament game (also its record's file name)."""
+    return f"{treatment}__{scenario}__s{seed}__r{repetition}"
+
+
+def game_seed(seed: int, repetition: int) -> int:
+    """The engine/policy seed of a game: a hash of (seed, repetition), the same for every scenario."""
+    if repetition == 0:
+        return seed
+    return int(np.random.SeedSequence([seed, repetition]).generate_state(1, dtype=np.uint32)[0])
+
+
+def load_tournament(path: str | Path) -> TournamentConfig:
+    """Read and validate a tournament YAML file; scenario entries ``{path: FILE}`` are read relative to it."""
+    import yaml
+
+    path = Path(path)
+    with open(path, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh) or {}
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{path}: a tournament is a mapping, got {type(data).__name__}")
+    data = dict(data)
+    scenarios = []
+    for i, entry in enumerate(data.get("scenarios") or []):
+        if isinstance(entry, Mapping) and "path" in entry:
+            extra = {k: v for k, v in entry.items() if k != "path"}
+            ref = Path(entry["path"])
+            ref = ref if ref.is_absolute() else path.parent / ref
+            if not ref.exists():
+                raise ValueError(f"{path}: scenarios[{i}]: no such scenario file {ref}")
+            with open(ref, encoding="utf-8") as fh:
+                loaded = yaml.safe_load(fh) or {}
+            scenarios.append(dict(loaded) | extra)
+        else:
+            scenarios.append(entry)
+    data["scenarios"] = scenarios
+    try:
+        return TournamentConfig.model_validate(data)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from exc

@@ -1,0 +1,87 @@
+"""What a connected session produces: decisions, per-seat mirrors, the record; parameters from ``games/data``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from econlab.game import GameParams
+from econlab.protocol.mirror import Mirror
+
+
+class ConnectError(RuntimeError):
+    """The remote server refused or broke the session in a way the client cannot repair."""
+
+
+@dataclass
+class SeatDecision:
+    """One decision taken by a connected seat."""
+
+    round: int
+    phase: int
+    tick: int | None
+    seat: int
+    action: dict[str, Any] | None
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data."""
+        return {"round": self.round, "phase": self.phase, "tick": self.tick, "seat": self.seat, "action": self.action}
+
+
+@dataclass
+class ConnectResult:
+    """What a connected session saw: per seat its mirror, errors, decisions; the server's record if given."""
+
+    game_id: int
+    treatment: str
+    mirrors: dict[int, Mirror]
+    errors: dict[int, list[str]] = field(default_factory=dict)
+    decisions: list[SeatDecision] = field(default_factory=list)
+    record: dict[str, Any] | None = None
+    reconnects: int = 0
+
+    @property
+    def profits(self) -> dict[int, dict[int, Any]]:
+        """``{round: {seat: round profit}}`` as the seats' round summaries give it."""
+        out: dict[int, dict[int, Any]] = {}
+        for seat, m in self.mirrors.items():
+            for rnd, profit in m.profits.items():
+                out.setdefault(rnd, {})[seat] = profit
+        return out
+
+
+    def client_record(self, params: GameParams | None = None) -> dict[str, Any]:
+        """A record built from what the seats saw (for servers that do not hand out theirs).
+
+        It has the lab record's ``parameters`` and econlab's per-round ``results`` for the connected seats
+        (round summaries and profits); ``log`` holds only the messages these seats sent.
+        """
+        rounds: dict[int, dict[str, Any]] = {}
+        for seat, m in sorted(self.mirrors.items()):
+            for s in m.summaries:
+                rnd = rounds.setdefault(s.get("round"), {"round": s.get("round"), "seats": {}})
+                rnd["seats"][str(seat)] = {"role": m.role, "tag": m.tag, "profit": m.profits.get(s.get("round")),
+                                           "summary": s}
+        p = params or next(iter(self.mirrors.values())).params
+        log = [{"content": d.action, "number": d.seat, "phase": d.phase, "round": d.round, "type": "message"}
+               for d in self.decisions if d.action is not None]
+        return {"parameters": p.to_rows(), "log": log,
+                "results": {"rounds": [rounds[r] for r in sorted(rounds)]},
+                "econlab": {"source": "client", "game_id": self.game_id, "treatment": self.treatment,
+                            "reconnects": self.reconnects}}
+
+
+def params_from_data(data: Mapping[str, Any]) -> GameParams:
+    """The game's parameters from ``GET /games/data`` (econlab's rows, or the lab's flat parameters)."""
+    if isinstance(data.get("parameterRows"), list):
+        return GameParams.from_rows(data["parameterRows"])
+    flat = data.get("parameters")
+    if not isinstance(flat, Mapping):
+        raise ConnectError("games/data has no parameters")
+    rows = []
+    for k, v in flat.items():
+        typ = "boolean" if isinstance(v, bool) else "float" if isinstance(v, float) else \
+            "number" if isinstance(v, int) else "string"
+        rows.append({"key": k, "type": typ, "value": v})
+    return GameParams.from_rows(rows)

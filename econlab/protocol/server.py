@@ -1,0 +1,299 @@
+"""``econlab serve``: the engine as an IBEX-compatible game server (REST + websocket, one asyncio loop).
+
+REST (starlette on uvicorn): ``POST /api/v1/games/create-for-llm``, ``GET /api/v1/games/get-recovery``,
+``GET /api/v1/games/status``, ``GET /api/v1/games/data``; every answer in the lab's envelope
+``{"data", "status", "message"}`` with the HTTP code telling success. WebSocket (``websockets``):
+``join`` / ``rejoin`` / ``status`` and every game message. Each socket is bound to the one seat whose
+recovery token it joined with and can act only for that seat. Several games run at once.
+
+The account that may create games comes from the environment (``ECONLAB_SERVER_USER``,
+``ECONLAB_SERVER_PASSWORD``); it is compared in constant time and never logged or recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from econlab.game import GameParams
+from econlab.game.engine import Compat
+from econlab.protocol import codec
+from econlab.protocol.served_game import ServedGame
+from econlab.protocol.status import data_payload
+from econlab.protocol.timers import TimerConfig
+
+log = logging.getLogger(__name__)
+USER_ENV = "ECONLAB_SERVER_USER"
+PASSWORD_ENV = "ECONLAB_SERVER_PASSWORD"
+
+
+@dataclass
+class _Conn:
+    """One websocket with its outgoing queue (keeps the server's send order) and its seat."""
+
+    ws: Any
+    queue: asyncio.Queue[str]
+    game_id: int | None = None
+    seat: int | None = None
+
+
+class IbexServer:
+    """The server; use ``async with IbexServer(...) as srv`` or :meth:`start` / :meth:`stop`."""
+
+    def __init__(self, *, host: str = "127.0.0.1", rest_port: int = 3080, ws_port: int = 3088,
+                 timers: TimerConfig | None = None, compat: Compat = "strict", out_dir: Path | None = None,
+                 seed: int = 0, credentials: tuple[str, str] | None = None) -> None:
+        """Configure (nothing listens before :meth:`start`).
+
+        Args:
+            host: Interface to bind (loopback by default).
+            rest_port: REST port (0: any free port).
+            ws_port: WebSocket port (0: any free port).
+            timers: Phase timers (default FAST).
+            compat: ``"strict"`` (a specific error for every invalid message) or ``"server"``.
+            out_dir: Folder for the game records (``None``: no records).
+            seed: Seed of games whose creation request names none.
+            credentials: ``(user, password)`` allowed to create games; default from the environment.
+        """
+        if compat not in ("strict", "server"):
+            raise ValueError(f"compat must be 'strict' or 'server', got {compat!r}")
+        self.host, self.rest_port, self.ws_port = host, rest_port, ws_port
+        self.timers = timers or TimerConfig()
+        self.compat: Compat = compat
+        self.out_dir = out_dir
+        self.seed = seed
+        if credentials is None:
+            user, pw = os.environ.get(USER_ENV), os.environ.get(PASSWORD_ENV)
+            credentials = (user, pw) if user and pw else None
+        self._credentials = credentials
+        self.games: dict[int, ServedGame] = {}
+        self._conns: dict[tuple[int, int], _Conn] = {}
+        self._ws_server: Any = None
+        self._rest: Any = None
+        self._rest_task: asyncio.Task[None] | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    @property
+    def rest_url(self) -> str:
+        """Base URL of the REST API (``http://host:port``)."""
+        return f"http://{self.host}:{self.rest_port}"
+
+    @property
+    def ws_url(self) -> str:
+        """URL of the websocket."""
+        return f"ws://{self.host}:{self.ws_port}"
+
+    async def start(self) -> None:
+        """Listen on both ports."""
+        import uvicorn
+        from websockets.asyncio.server import serve
+
+        self._ws_server = await serve(self._ws_handler, self.host, self.ws_port, max_size=2**20)
+        self.ws_port = self._ws_server.sockets[0].getsockname()[1]
+        sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # accepted sockets inherit it: no 40 ms stalls
+        sock.bind((self.host, self.rest_port))
+        self.rest_port = sock.getsockname()[1]
+        config = uvicorn.Config(self._rest_app(), log_level="warning", access_log=False, lifespan="off")
+        self._rest = uvicorn.Server(config)
+        self._rest_task = asyncio.get_running_loop().create_task(self._rest.serve(sockets=[sock]))
+        while not self._rest.started:
+            if self._rest_task.done():
+                self._rest_task.result()
+            await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        """Close every socket and both listeners."""
+        for sg in self.games.values():
+            sg.close()
+        if self._ws_server is not None:
+            self._ws_server.close()
+            await self._ws_server.wait_closed()
+        if self._rest is not None:
+            self._rest.should_exit = True
+            if self._rest_task is not None:
+                await self._rest_task
+
+    async def __aenter__(self) -> IbexServer:
+        """Start."""
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        """Stop."""
+        await self.stop()
+
+    # ------------------------------------------------------------------ games
+    def create_game(self, params: GameParams, seed: int | None = None, values: str = "session") -> ServedGame:
+        """Create and start a game; returns it (its ``id`` is what clients send as ``gameId``)."""
+        gid = max(self.games, default=0) + 1
+        sg = ServedGame(gid, params, seed=self.seed if seed is None else seed, values=values, timers=self.timers,
+                        compat=self.compat, send=lambda seat, wire, gid=gid: self._send(gid, seat, wire),
+                        out_dir=self.out_dir)
+        self.games[gid] = sg
+        return sg
+
+    def _send(self, game_id: int, seat: int, wire: dict[str, Any]) -> None:
+        conn = self._conns.get((game_id, seat))
+        if conn is not None:  # like the lab: events for a seat without a socket are lost
+            conn.queue.put_nowait(json.dumps(wire))
+
+    # ------------------------------------------------------------------ websocket
+    async def _ws_handler(self, ws: Any) -> None:
+        conn = _Conn(ws=ws, queue=asyncio.Queue())
+        writer = asyncio.get_running_loop().create_task(self._writer(conn))
+        try:
+            async for frame in ws:
+                self._on_frame(conn, frame)
+                await asyncio.sleep(0)  # let the writer run between frames
+        except Exception:  # noqa: BLE001 - a broken socket only ends this connection
+            pass
+        finally:
+            key = (conn.game_id, conn.seat)
+            if self._conns.get(key) is conn:  # type: ignore[arg-type]
+                del self._conns[key]  # type: ignore[arg-type]
+            await asyncio.sleep(0)
+            writer.cancel()
+
+    async def _writer(self, conn: _Conn) -> None:
+        with contextlib.suppress(Exception):
+            while True:
+                await conn.ws.send(await conn.queue.get())
+
+    def _reply(self, conn: _Conn, wire: dict[str, Any]) -> None:
+        conn.queue.put_nowait(json.dumps(wire))
+
+    def _bind(self, conn: _Conn, game_id: int, seat: int) -> None:
+        old_key = (conn.game_id, conn.seat)
+        if self._conns.get(old_key) is conn:  # type: ignore[arg-type]
+            del self._conns[old_key]  # type: ignore[arg-type]
+        previous = self._conns.get((game_id, seat))
+        if previous is not None and previous is not conn:
+            previous.game_id, previous.seat = None, None  # the seat moved to the new socket: the old one may not act
+        conn.game_id, conn.seat = game_id, seat
+        self._conns[(game_id, seat)] = conn
+
+    def _on_frame(self, conn: _Conn, frame: str | bytes) -> None:
+        try:
+            msg = codec.decode_client(frame, set(self.games))
+        except codec.ProtocolError as exc:
+            self._reply(conn, exc.wire)
+            return
+        gid, kind = msg["gameId"], msg["type"]
+        sg = self.games[gid]
+        try:
+            if kind == "join":
+                sg.join(msg["recovery"], bind=lambda seat: self._bind(conn, gid, seat))
+            elif kind == "rejoin":
+                seat = sg.seat_of(msg["recovery"])
+                if seat is None:
+                    raise codec.ProtocolError(f"Cannot rejoin game {gid}: invalid recovery string", bare=True)
+                self._bind(conn, gid, seat)
+                sg.resend_tick(seat)
+            elif kind == "status":
+                full = sg.status(msg["recovery"])
+                # econlab extension: the full REST status, taken at the same instant as the socket's stream
+                reply = {"joined": full["gameData"]["player"], "econlab": full} if full["found"] else {}
+                self._reply(conn, codec.event("status", reply))
+            elif conn.game_id != gid or conn.seat is None:
+                hint = "" if self.compat == "server" else " (send join with your recovery token first)"
+                where = f"game {conn.game_id}" if conn.game_id is not None else "no game"
+                extra = f"; this socket is joined to {where}" if conn.game_id not in (None, gid) else ""
+                raise codec.ProtocolError(f"Handler {kind} requires authentication. Player unknown not found in "
+                                          f"game {gid}{hint}{extra}")
+            else:
+                sg.handle(conn.seat, msg)
+        except codec.ProtocolError as exc:
+            self._reply(conn, exc.wire)
+        except Exception as exc:  # noqa: BLE001 - a bug must not silence the socket or stop the game
+            log.exception("game %s: error handling %s", gid, kind)
+            self._reply(conn, codec.text("error", f"Game {gid}: internal error handling {kind}: {exc!r} "
+                                                  "(reported in the server log; the game goes on)"))
+
+    # ------------------------------------------------------------------ REST
+    def _rest_app(self) -> Any:
+        from starlette.applications import Starlette
+        from starlette.requests import Request
+        from starlette.responses import JSONResponse
+        from starlette.routing import Route
+
+        def reply(code: int, data: Any = None, message: str = "") -> JSONResponse:
+            body = codec.RestReply(data={} if data is None else data, message=message).model_dump()
+            return JSONResponse(body, status_code=code)
+
+        def game_of(raw: str | None) -> ServedGame | None:
+            try:
+                return self.games.get(int(raw)) if raw is not None else None
+            except ValueError:
+                return None
+
+        async def create(request: Request) -> JSONResponse:
+            try:
+                body = codec.CreateRequest.model_validate(json.loads(await request.body()))
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                return reply(400, message="the body must be a JSON object")
+            except ValidationError as exc:
+                e = exc.errors()[0]
+                return reply(400, message=f"{'.'.join(map(str, e['loc']))}: {e['msg']}")
+            if self._credentials is None:
+                return reply(401, message=f"Login failed: this server has no account; set {USER_ENV} and "
+                                          f"{PASSWORD_ENV} before starting it")
+            user_ok = hmac.compare_digest(body.username.encode(), self._credentials[0].encode())
+            pw_ok = hmac.compare_digest(body.password.encode(), self._credentials[1].encode())
+            if not (user_ok and pw_ok):
+                return reply(401, message="Login failed")
+            try:
+                params = GameParams.from_lab(body.gameParameters)
+            except (ValueError, TypeError, KeyError) as exc:
+                return reply(400, message=f"gameParameters: {exc}")
+            sg = self.create_game(params, body.seed, body.values)
+            return reply(200, {"id": sg.id}, "Game created and started")
+
+        async def recovery(request: Request) -> JSONResponse:
+            sg = game_of(request.query_params.get("game_id"))
+            if sg is None:
+                return reply(400, message=f"Game {request.query_params.get('game_id')} not found")
+            return reply(200, {"recovery": sg.new_token()}, "Data available")
+
+        async def status(request: Request) -> JSONResponse:
+            sg = game_of(request.query_params.get("id"))
+            if sg is None:
+                return reply(400, message=f"Game {request.query_params.get('id')} is not running")
+            data = sg.status(request.query_params.get("recovery", ""))
+            msg = "player found, recovery data will be returned" if data["found"] else "player not found"
+            return reply(200, data, f"Game {sg.id}: {msg}")
+
+        async def data(request: Request) -> JSONResponse:
+            sg = game_of(request.query_params.get("game_id"))
+            if sg is None:
+                return reply(400, message=f"Game {request.query_params.get('game_id')} not found")
+            return reply(200, data_payload(sg), "Data available")
+
+        async def not_found(request: Request) -> JSONResponse:
+            return reply(404, message=f"no route {request.method} {request.url.path}")
+
+        routes = [
+            Route("/api/v1/games/create-for-llm", create, methods=["POST"]),
+            Route("/api/v1/games/get-recovery", recovery, methods=["GET"]),
+            Route("/api/v1/games/status", status, methods=["GET"]),
+            Route("/api/v1/games/data", data, methods=["GET"]),
+            Route("/{path:path}", not_found, methods=["GET", "POST", "PUT", "DELETE"]),
+        ]
+        return Starlette(routes=routes)
+
+
+async def serve_forever(server: IbexServer) -> None:
+    """Run ``server`` until cancelled."""
+    async with server:
+        await asyncio.Event().wait()
