@@ -313,7 +313,12 @@ class Encoder:
         sc = self.sc
         ps = sc.price_scale
         sig = v.my_signals
-        flat += (_at(sig, 0) / ps, _at(sig, 1) / ps) if sig else _Z2
+        if not sig:
+            flat += _Z2
+        elif type(sig) is list and len(sig) > 1:
+            flat += (num(sig[0]) / ps, num(sig[1]) / ps)
+        else:
+            flat += (_at(sig, 0) / ps, _at(sig, 1) / ps)
         wallets = v.wallet
         if wallets:
             cash, share_scale = sc.cash_scale[v.role], sc.share_scale

@@ -119,6 +119,17 @@ def _log_decisions(log: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def persona_of(policy: str | None) -> str | None:
+    """The ``persona=`` parameter of a policy spec such as ``llm:persona=exploiter`` (None without one)."""
+    if not policy or ":" not in policy:
+        return None
+    for item in policy.split(":", 1)[1].split(","):
+        key, _, value = item.partition("=")
+        if key.strip() == "persona" and value.strip():
+            return value.strip()
+    return None
+
+
 def _vwap(trades: Sequence[Mapping[str, Any]]) -> float:
     """Volume-weighted mean trade price (NaN without trades)."""
     qty = sum(num(t.get("quantity")) for t in trades)
@@ -188,7 +199,8 @@ def game_rows(g: GameData) -> dict[str, list[dict[str, Any]]]:
             mine = [x for x in snipes if (x.get("player") or {}).get("number") == seat]
             srow = base | {"round": rnd, "paid": bool(r.get("paid")), "seat": seat, "role": role,
                            "tag": s.get("tag"), "policy": policies.get(key, who),
-                           "persona": personas.get(key), "value_0": at(s.get("values"), 0),
+                           "persona": personas.get(key) or persona_of(policies.get(key)),
+                           "value_0": at(s.get("values"), 0),
                            "value_1": at(s.get("values"), 1), "profit": num(s.get("profit")),
                            "payment": num(rewards[seat]["reward"]) if rnd == paid_round and seat in rewards
                            else math.nan}

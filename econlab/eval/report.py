@@ -74,7 +74,8 @@ def build_report(run_dir: str | Path, *, n_boot: int = 1000, seed: int = 0) -> s
     sections.append(("Allocative efficiency", img_tag(plots.bars_with_ci(
         eff, group="treatment", series="scenario", title="Realised / maximal welfare", ylabel="efficiency",
         hline=1.0), "efficiency per treatment") + table_html(
-        summary.pivot_table(index=["treatment", "scenario"], columns="metric", values="estimate").reset_index())))
+        summary.pivot_table(index=["treatment", "scenario"], columns="metric", values="estimate")
+        .rename_axis(columns=None).reset_index())))
     sections.append(("All metrics with confidence intervals", table_html(summary)))
     truth = truthfulness(seats)
     truth = truth[truth["paid"]] if not truth.empty else truth

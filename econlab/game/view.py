@@ -87,6 +87,7 @@ class _Public:
     wallets are shown, and the snipe outcomes grouped by the seats they concern.
     """
 
+    phase_name: str
     first_declarations: list[dict[str, Any]] = field(default_factory=list)
     second_declarations: list[dict[str, Any]] = field(default_factory=list)
     winning_condition: int | None = None
@@ -105,18 +106,20 @@ class _Public:
 class _GameCache:
     """What views of one game reuse: its fixed parts, and the public part of its latest state."""
 
-    __slots__ = ("boundaries", "endowments", "paid_rounds", "players", "public", "tax_rates", "version", "voting")
+    __slots__ = ("boundaries", "endowments", "paid_rounds", "players", "public", "tax_rate_final", "tax_rate_initial",
+                 "treatment", "voting")
 
     def __init__(self, game: Game) -> None:
         params = game.params
         self.players = [{"number": q.number, "role": q.role, "tag": q.tag} for q in game.players]
         self.boundaries = copy.deepcopy(game.boundaries)
         self.paid_rounds = params.round_count
+        self.treatment = game.treatment
         self.voting = game.treatment == "voting"
-        self.tax_rates = (params.tax_rate_initial, params.tax_rate_final)
+        self.tax_rate_initial, self.tax_rate_final = params.tax_rate_initial, params.tax_rate_final
         self.endowments = {q.role: (params.role(q.role).balance, params.role(q.role).shares) for q in game.players}
-        self.version: int | None = None
-        self.public = _Public()
+        #: ``(game.version, public part)`` of the latest state asked about (one attribute: replaced at once)
+        self.public: tuple[int, _Public] | None = None
 
 
 _CACHE: weakref.WeakKeyDictionary[Game, _GameCache] = weakref.WeakKeyDictionary()
@@ -129,20 +132,44 @@ def view(game: Game, seat: int) -> SeatView:
     p = game.by_seat.get(seat)
     if p is None:
         raise ValueError(f"unknown seat {seat!r}; seats are {game.seats}")
-    gc = _cache(game)
-    pub = _public(game, gc)
+    last = _last
+    gc = last[1] if last is not None and last[0]() is game else _cache(game)
+    cached = gc.public
+    pub = cached[1] if cached is not None and cached[0] == game.version else _public(game, gc)
     phase, over, rnd, role = game.phase, game.over, game.round, p.role
     lot = p.lot
     my_values = [lot.v[0], lot.v[1]] if lot is not None and (phase >= 1 or over) else None
     my_profits = {r.round: r.profits[seat] for r in game.results if seat in r.profits}
-    # SeatView's fields in declaration order (positional: this runs for every seat at every step)
-    common = (game.treatment, seat, role, ROLE_NAMES[role], p.tag, rnd, phase, game.phase_name, gc.paid_rounds,
-              rnd == 0, over, game.accepted(seat), gc.players, _CONDITION_NAMES, gc.boundaries, my_values,
-              list(p.summaries), my_profits)
+    # SeatView's fields are passed in declaration order (positionally: this runs for every seat at every step)
     if gc.voting:
-        return SeatView(*common, None, None, {}, {}, None, [], [], None, None, None, {}, [], False, None, None, None,
+        return SeatView(gc.treatment, seat, role, ROLE_NAMES[role], p.tag, rnd, phase, pub.phase_name,
+                        gc.paid_rounds, rnd == 0, over, game.accepted(seat), gc.players, _CONDITION_NAMES,
+                        gc.boundaries, my_values, list(p.summaries), my_profits,
+                        None, None, {}, {}, None, [], [], None, None, None, {}, [], False, None, None, None,
                         *_voting(game, p, pub))
-    return SeatView(*common, *_market_game(p, pub, gc), None, None, None, None, [], None)
+    wallet = {}
+    if p.wallet:
+        for c in pub.wallet_conditions:
+            w = p.wallet[c]
+            wallet[c] = {"balance": w.balance, "shares": w.shares}
+    declaration = None
+    if lot is not None:
+        d = lot.d
+        declaration = list(d) if isinstance(d, list) else d
+    balance, shares = gc.endowments[role]
+    snipes1, snipes2 = pub.first_snipes, pub.second_snipes
+    return SeatView(gc.treatment, seat, role, ROLE_NAMES[role], p.tag, rnd, phase, pub.phase_name,
+                    gc.paid_rounds, rnd == 0, over, game.accepted(seat), gc.players, _CONDITION_NAMES,
+                    gc.boundaries, my_values, list(p.summaries), my_profits,
+                    # Harberger / Futarchy
+                    gc.tax_rate_initial, gc.tax_rate_final, wallet, {"balance": balance, "shares": shares},
+                    declaration, pub.first_declarations, pub.second_declarations, pub.winning_condition,
+                    pub.public_signal, [p.signals[0], p.signals[1]] if pub.public_signal is not None else None,
+                    pub.book, pub.trades, bool(p.done_speculating) if role == SPECULATOR else False,
+                    None if snipes1 is None else list(snipes1.get(seat, ())),
+                    None if snipes2 is None else list(snipes2.get(seat, ())), pub.final_price,
+                    # Voting
+                    None, None, None, None, [], None)
 
 
 def _cache(game: Game) -> _GameCache:
@@ -158,14 +185,15 @@ def _cache(game: Game) -> _GameCache:
 
 
 def _public(game: Game, gc: _GameCache) -> _Public:
-    if gc.version == game.version:
-        return gc.public
-    pub = _Public()
+    cached = gc.public
+    if cached is not None and cached[0] == game.version:
+        return cached[1]
+    pub = _Public(game.phase_name)
     if gc.voting:
         _voting_public(game, pub)
     else:
         _market_public(game, pub)
-    gc.version, gc.public = game.version, pub
+    gc.public = (game.version, pub)
     return pub
 
 
@@ -194,29 +222,6 @@ def _market_public(game: Any, pub: _Public) -> None:
     if phase >= 9 or over:
         pub.second_snipes = _by_seat(r.snipe_outcomes2)
         pub.final_price = r.final_price
-
-
-def _market_game(p: Any, pub: _Public, gc: _GameCache) -> tuple[Any, ...]:
-    """The market fields of ``p``'s view, in SeatView's order (``tax_rate_initial`` ... ``final_price``)."""
-    seat = p.number
-    balance, shares = gc.endowments[p.role]
-    wallet = {}
-    if p.wallet:
-        for c in pub.wallet_conditions:
-            w = p.wallet[c]
-            wallet[c] = {"balance": w.balance, "shares": w.shares}
-    declaration = None
-    if p.lot is not None:
-        d = p.lot.d
-        declaration = list(d) if isinstance(d, list) else d
-    signals = [p.signals[0], p.signals[1]] if pub.public_signal is not None else None
-    snipes1 = pub.first_snipes
-    snipes2 = pub.second_snipes
-    return (gc.tax_rates[0], gc.tax_rates[1], wallet, {"balance": balance, "shares": shares}, declaration,
-            pub.first_declarations, pub.second_declarations, pub.winning_condition, pub.public_signal, signals,
-            pub.book, pub.trades, bool(p.done_speculating) if p.role == SPECULATOR else False,
-            None if snipes1 is None else list(snipes1.get(seat, ())),
-            None if snipes2 is None else list(snipes2.get(seat, ())), pub.final_price)
 
 
 def _declarations(game: Any, decls: dict[int, Any]) -> list[dict[str, Any]]:

@@ -157,3 +157,14 @@ def test_exploitability_paired_by_hand() -> None:
     assert ex["focal_profit"] == 120 and ex["baseline_profit"] == 100
     with pytest.raises(ValueError, match="seat 9"):
         paired_profits(seats, games, seat=9, focal="focal", baseline="base")
+
+
+def test_llm_calls_and_personas_reach_the_tables() -> None:
+    g = _voting_game()
+    g.record["econlab"]["policies"] = {"1": "llm:persona=exploiter,temperature=0", "2": "strategic"}
+    g.record["llm_calls"] = [{"seat": 1, "round": 1, "phase": 3, "step": 0, "model": "m", "usage": {"prompt": 5}}]
+    t = tables_from_games([g])
+    seats = t["seats"].drop_duplicates("seat").set_index("seat")
+    assert seats.loc[1, "persona"] == "exploiter" and pd.isna(seats.loc[2, "persona"])
+    calls = t["llm_calls"]
+    assert len(calls) == 1 and calls.iloc[0]["game_id"] == "v1" and calls.iloc[0]["usage"] == '{"prompt": 5}'

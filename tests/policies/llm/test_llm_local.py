@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from llm_helpers import outcomes, record_bytes, spec
@@ -21,7 +22,7 @@ def play_mixed(cfg: LLMConfig, chat_ticks: int) -> tuple[GameResult, PolicyFacto
 
 
 @pytest.mark.slow
-def test_local_smollm2_voting_game_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_local_smollm2_voting_game_offline_and_lora(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("transformers")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("OPENAI_API_KEY", "")
@@ -44,22 +45,23 @@ def test_local_smollm2_voting_game_offline(tmp_path: Path, monkeypatch: pytest.M
     again, factory2 = play_mixed(cfg.model_copy(update={"backend": "replay", "replay_of": "local"}), chat_ticks=0)
     assert factory2.http_calls == 0 and record_bytes(again) == record_bytes(result)
     assert os.environ["HF_HUB_OFFLINE"] == "1"
+    pytest.importorskip("peft")
+    check_lora(next(iter(factory.sessions.values())).backend._model, tmp_path / "lora")
 
 
-@pytest.mark.slow
-def test_local_backend_loads_a_lora_adapter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    peft = pytest.importorskip("peft")
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+def check_lora(loaded: Any, folder: Path) -> None:
+    """A LoRA adapter (made from the already loaded model, so CI loads SmolLM2 only twice) loads through peft."""
     import asyncio
+
+    import peft
 
     from econlab.policies.llm.backends.local_backend import LocalBackend
 
-    base = LocalBackend(LLMConfig(backend="local", max_tokens=8))
-    base._load()
-    adapter = peft.get_peft_model(base._model, peft.LoraConfig(r=2, target_modules=["q_proj", "v_proj"]))
-    adapter.save_pretrained(tmp_path / "lora")  # a freshly initialised adapter (B = 0: same outputs)
-    tuned = LocalBackend(LLMConfig(backend="local", max_tokens=8, lora=tmp_path / "lora"))
-    msgs = [{"role": "user", "content": 'Reply {"type": "vote", "vote": "yes"}'}]
-    answer = asyncio.run(tuned.complete(msgs, None, seed=0, where="test"))
-    assert type(tuned._model).__name__ == "PeftModelForCausalLM"
-    assert answer.completion_tokens >= 1 and isinstance(answer.text, str)
+    adapter = peft.get_peft_model(loaded, peft.LoraConfig(r=2, target_modules=["q_proj", "v_proj"]))
+    adapter.save_pretrained(folder)  # a freshly initialised adapter (B = 0: same outputs as the base)
+    tuned = LocalBackend(LLMConfig(backend="local", max_tokens=8, lora=folder))
+    schema = {"properties": {"type": {"const": "vote"}}}
+    answer = asyncio.run(tuned.complete([{"role": "user", "content": "Vote yes or no."}], schema, seed=0, where="t"))
+    assert isinstance(tuned._model, peft.PeftModel)
+    assert answer.text.startswith('{"type": "vote", ') and answer.completion_tokens >= 1

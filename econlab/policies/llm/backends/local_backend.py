@@ -4,7 +4,8 @@ Default model: SmolLM2-135M-Instruct, shipped as a GGUF file inside the ``llm-sm
 file is found with :func:`importlib.util.find_spec` (the package is never imported) and loaded with
 ``gguf_file=`` and ``HF_HUB_OFFLINE=1``. ``LLMConfig.model`` may name any local model folder
 instead, and ``LLMConfig.lora`` a LoRA adapter (peft). Generation is greedy when the temperature is
-0, else sampled with a seeded generator; it stops once a JSON object is closed. It runs on
+0, else sampled with a seeded generator; the answer starts with the JSON prefix its schema fixes
+(:func:`answer_prefix`) and generation stops once the JSON object is closed. It runs on
 ``local_threads`` CPU threads (1 by default: faster than 2 on a busy 2-core machine). One model
 serves all seats, one generation at a time, in a worker thread so the event loop stays free.
 """
@@ -40,18 +41,32 @@ def smollm2_gguf() -> Path:
     return files[0]
 
 
+def answer_prefix(schema: dict[str, Any] | None) -> str:
+    """The start of the answer that the schema leaves no choice about: ``{"type": "declare", `` (or ``{"type": "``).
+
+    Small local models follow a started JSON object far more reliably than they start one; the prefix
+    is part of the returned text, so parsing, records and the cache see the whole answer.
+    """
+    if not schema:
+        return ""
+    prop = (schema.get("properties") or {}).get("type") or {}
+    if "const" in prop:
+        return '{"type": "' + str(prop["const"]) + '", '
+    return '{"type": "'
+
+
 class _JsonClosed:
     """Stops generation once the answer holds a closed top-level JSON object (saves CPU time)."""
 
-    def __init__(self, tokenizer: Any, prompt_len: int) -> None:
-        self.tokenizer, self.prompt_len = tokenizer, prompt_len
+    def __init__(self, tokenizer: Any, prompt_len: int, prefix: str) -> None:
+        self.tokenizer, self.prompt_len, self.prefix = tokenizer, prompt_len, prefix
 
     def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
         import torch
 
         from econlab.policies.llm.parsing import _matching_brace
 
-        text = self.tokenizer.decode(input_ids[0, self.prompt_len:], skip_special_tokens=True)
+        text = self.prefix + self.tokenizer.decode(input_ids[0, self.prompt_len:], skip_special_tokens=True)
         start = text.find("{")
         done = start >= 0 and _matching_brace(text, start) is not None
         return torch.full((input_ids.shape[0],), done, dtype=torch.bool)
@@ -90,31 +105,31 @@ class LocalBackend:
         model.eval()
         self._model = model
 
-    def _generate(self, messages: list[dict[str, str]], seed: int) -> Completion:
+    def _generate(self, messages: list[dict[str, str]], seed: int, prefix: str = "") -> Completion:
         import torch
 
         with self._lock:
             if self._model is None:
                 self._load()
             tok = self._tokenizer
-            ids = tok.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
-                                          return_dict=True)
+            text = tok.apply_chat_template(messages, add_generation_prompt=True, tokenize=False) + prefix
+            ids = tok(text, return_tensors="pt", add_special_tokens=False)
             sample = self.config.temperature > 0
             gen_kwargs: dict[str, Any] = {"max_new_tokens": self.config.max_tokens, "do_sample": sample,
                                           "pad_token_id": tok.pad_token_id or tok.eos_token_id}
             if sample:
                 gen_kwargs["temperature"] = self.config.temperature
                 torch.manual_seed(seed)
-            gen_kwargs["stopping_criteria"] = [_JsonClosed(tok, int(ids["input_ids"].shape[1]))]
+            gen_kwargs["stopping_criteria"] = [_JsonClosed(tok, int(ids["input_ids"].shape[1]), prefix)]
             torch.set_num_threads(self.config.local_threads)
             with torch.no_grad():
                 out = self._model.generate(**ids, **gen_kwargs)
             n_in = int(ids["input_ids"].shape[1])
             new = out[0, n_in:]
-            text = tok.decode(new, skip_special_tokens=True)
-            return Completion(text=text, prompt_tokens=n_in, completion_tokens=int(new.shape[0]))
+            answer = prefix + tok.decode(new, skip_special_tokens=True)
+            return Completion(text=answer, prompt_tokens=n_in, completion_tokens=int(new.shape[0]))
 
     async def complete(self, messages: list[dict[str, str]], schema: dict[str, Any] | None, *, seed: int,
                        where: str) -> Completion:
-        """Generate an answer in a worker thread (``schema`` is stated in the prompt; no constrained decoding)."""
-        return await asyncio.to_thread(self._generate, messages, seed)
+        """Generate an answer in a worker thread, starting it with the JSON prefix the schema fixes."""
+        return await asyncio.to_thread(self._generate, messages, seed, answer_prefix(schema))
