@@ -125,9 +125,9 @@ def main() -> None:
     for t in ("harberger", "futarchy", "voting"):
         params = GameParams.lab_default(t)
         policies = {s: make_policy("strategic") for s in range(1, params.n_players + 1)}
-        seed = iter(range(10**9))
-        r, n = rate(lambda params=params, policies=policies: play_game(GameSpec(params, seed=next(seed)), policies),
-                    args.seconds)
+        seeds = iter(range(10**9))
+        r, n = rate(lambda params=params, policies=policies, seeds=seeds: play_game(
+            GameSpec(params, seed=next(seeds)), policies), args.seconds)
         print(f"  {t:10s} {r:8.1f} games/s  ({n} games)")
 
 

@@ -223,7 +223,8 @@ def _late_messages(lines: list[dict[str, Any]]) -> set[int]:
         msg, client = line.get("msg"), line.get("seat")
         if line.get("dir") == "send" and isinstance(msg, Mapping):
             pending[client] = (i, str(msg.get("type")))
-        elif line.get("dir") == "recv" and isinstance(msg, Mapping) and msg.get("type") == "error" and client in pending:
+        elif (line.get("dir") == "recv" and isinstance(msg, Mapping) and msg.get("type") == "error"
+              and client in pending):
             idx, mtype = pending[client]
             if str(msg.get("message", "")).endswith(f"could not find an handler for {mtype}"):
                 late.add(idx)

@@ -99,7 +99,8 @@ def commitment_refusal(book: Book, seat: int, side: str, price: Any, wallet: Wal
         if js.lt(js.sub(wallet.balance, price), committed):
             remainder = js.sub(wallet.balance, committed)
             return {
-                "message": f"You have already committed much of your balance ({js.to_string(committed)}) in other bids, "
+                "message": f"You have already committed much of your balance ({js.to_string(committed)}) "
+                "in other bids, "
                 f"The remainder {js.to_string(remainder)} is not enough to bid {js.to_string(price)}. "
                 "You may cancel previous bids to free some of your balance.",
                 "placeholder": "no-balance-available",

@@ -92,15 +92,18 @@ class GameParams:
         if self.game_type not in TREATMENTS:
             raise ValueError(f"game_type must be one of {TREATMENTS}, got {self.game_type!r}")
         if not 1 <= self.round_count <= MAX_ROUNDS:
-            raise ValueError(f"round_count must be in 1..{MAX_ROUNDS} (the value tables have 6 rounds), got {self.round_count}")
+            raise ValueError(f"round_count must be in 1..{MAX_ROUNDS} (the value tables have 6 rounds), "
+                             f"got {self.round_count}")
         if self.developers.count != 1:
-            raise ValueError(f"developers.count must be 1 (the lab always seats one developer), got {self.developers.count}")
+            raise ValueError(f"developers.count must be 1 (the lab always seats one developer), "
+                             f"got {self.developers.count}")
         if self.owners.count < 1:
             raise ValueError(f"owners.count must be at least 1, got {self.owners.count}")
         if self.speculators.count < 0:
             raise ValueError(f"speculators.count must be >= 0, got {self.speculators.count}")
         if self.game_type == "voting" and self.speculators.count != 0:
-            raise ValueError("speculators.count must be 0 in the voting treatment (the lab's voting game breaks with speculators)")
+            raise ValueError("speculators.count must be 0 in the voting treatment "
+                             "(the lab's voting game breaks with speculators)")
         for name in ("tax_rate_initial", "tax_rate_final", "signal_low", "signal_high"):
             v = getattr(self, name)
             if not isinstance(v, int | float) or not math.isfinite(v):
@@ -159,7 +162,8 @@ class GameParams:
             }
             if with_profit:
                 d["profit"] = {
-                    k: {"low": lo, "fixed": fx, "high": hi} for k, (lo, fx, hi) in zip(CONDITION_KEYS, r.profit, strict=True)
+                    k: {"low": lo, "fixed": fx, "high": hi}
+                    for k, (lo, fx, hi) in zip(CONDITION_KEYS, r.profit, strict=True)
                 }
             return d
 

@@ -27,7 +27,11 @@ from econlab.game.errors import InvalidActionError
 from econlab.game.events import Event
 
 #: phases that are a run of ticks rather than one decision: treatment -> {phase: option name}
-MULTI_TICK = {"harberger": {6: "market_ticks"}, "futarchy": {6: "market_ticks"}, "voting": {2: "chat_ticks", 5: "chat_ticks"}}
+MULTI_TICK = {
+    "harberger": {6: "market_ticks"},
+    "futarchy": {6: "market_ticks"},
+    "voting": {2: "chat_ticks", 5: "chat_ticks"},
+}
 
 
 @dataclass
@@ -52,7 +56,8 @@ class Scheduler:
     def __post_init__(self) -> None:
         """Check the tick counts."""
         if self.market_ticks < 1 or self.chat_ticks < 0:
-            raise ValueError(f"market_ticks must be >= 1 and chat_ticks >= 0, got {self.market_ticks}, {self.chat_ticks}")
+            raise ValueError(f"market_ticks must be >= 1 and chat_ticks >= 0, "
+                             f"got {self.market_ticks}, {self.chat_ticks}")
 
     def ticks_in(self, game: Game) -> int:
         """Number of ticks of the current phase (1 for a single decision)."""

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import pytest
 
+from econlab.data import session_table
 from econlab.eval.recording import RecordWriter, dumps
 from econlab.eval.runner import GameSpec, play_game
 from econlab.game import Declare, GameParams, SessionValues, new_game
 from econlab.game.record import replay_record
-from econlab.data import session_table
 from econlab.policies import make_policy
 from econlab.policies.base import PolicyState
 
