@@ -9,7 +9,6 @@ snipes are settled under the winner, each distinct sniper paid once. See ``ibex-
 
 from __future__ import annotations
 
-import copy
 from typing import Any, ClassVar
 
 from econlab.game import jsnum as js
@@ -51,7 +50,7 @@ class Futarchy(Harberger):
         snipe = action.snipe
         if self.strict:
             self._validate_snipe(player, snipe, (0, 1))
-        self.current.snipes1_raw.append({"player": player.number, "snipe": copy.deepcopy(snipe)})
+        self.current.snipes1_raw.append({"player": player.number, "snipe": js.copy_json(snipe)})
         try:
             js.js_length(snipe)
         except TypeError as exc:

@@ -8,7 +8,6 @@ and settlement, 9 results. See ``shared/spec/ibex-rules.md`` §4-§6.
 
 from __future__ import annotations
 
-import copy
 import math
 from typing import Any, ClassVar
 
@@ -135,7 +134,7 @@ class Harberger(Game):
         target = self.current.first_declarations if first else self.current.second_declarations
         flags = self.current.first_declared if first else self.current.second_declared
         if player.number not in target:  # the server's summary reads the first record of a player
-            target[player.number] = copy.deepcopy(decl)
+            target[player.number] = js.copy_json(decl)
             flags[player.number] = declared
 
     def _complete_2(self) -> bool:
@@ -175,7 +174,7 @@ class Harberger(Game):
         for p in self.players:
             if p.lot is not None:
                 decls.append({"id": p.lot.id, "name": p.lot.name, "owner": p.name, "role": p.role,
-                              "number": p.number, "d": copy.deepcopy(p.lot.d), "available": list(available)})
+                              "number": p.number, "d": js.copy_json(p.lot.d), "available": list(available)})
         data: dict[str, Any] = {"declarations": decls}
         if with_condition:
             data["winningCondition"] = self.winning_condition
@@ -242,7 +241,7 @@ class Harberger(Game):
         if self.strict:
             self._validate_snipe(player, snipe, (w,))
         if self.phase == 3:
-            self.current.snipes1_raw.append({"player": player.number, "snipe": copy.deepcopy(snipe)})
+            self.current.snipes1_raw.append({"player": player.number, "snipe": js.copy_json(snipe)})
         try:
             js.js_length(snipe)
             ids = js.index(snipe, w)
@@ -298,7 +297,7 @@ class Harberger(Game):
             return
         for p in self.players:
             mine = [o for o in outcomes if o["player"]["number"] == p.number or o["target"]["number"] == p.number]
-            self._emit(kind, {"snipes": copy.deepcopy(mine)}, p.number)
+            self._emit(kind, {"snipes": list(mine)}, p.number)
 
     def _enter_4(self) -> None:
         self._text("info", "Reconciliation in progress ...")
@@ -536,7 +535,7 @@ class Harberger(Game):
             mine = [o for o in outcomes if o["target"]["number"] == player.number]
             for o in mine:
                 total = js.sub(total, o["profit"])
-        return total, copy.deepcopy(mine)
+        return total, list(mine)
 
     def _round_profit(self, player: Player) -> Any:
         s = player.summaries[-1]

@@ -290,6 +290,24 @@ def index(x: Any, i: int) -> Any:
     return UNDEFINED
 
 
+_SCALARS = (int, float, str, bool, type(None), _Undefined)
+
+
+def copy_json(x: Any) -> Any:
+    """A copy of a JSON value that the engine can keep while the sender keeps its own.
+
+    Scalars are returned as they are and flat lists are copied shallowly (the common cases, cheap);
+    anything nested is deep-copied.
+    """
+    if isinstance(x, _SCALARS):
+        return x
+    if isinstance(x, list) and all(isinstance(v, _SCALARS) for v in x):
+        return list(x)
+    import copy
+
+    return copy.deepcopy(x)
+
+
 def to_json(x: Any) -> Any:
     """Convert a value to what ``JSON.stringify`` would emit: NaN/Infinity become null, integral floats ints."""
     if x is UNDEFINED:

@@ -8,7 +8,6 @@ half (rounded down) the valid ballots. See ``shared/spec/ibex-voting.md``.
 
 from __future__ import annotations
 
-import copy
 import math
 from typing import Any, ClassVar
 
@@ -107,12 +106,12 @@ class Voting(Game):
             if target is None:
                 self._text("error", f"Game {self.game_id}: Could not find player {js.to_string(n)}", player.number)
                 continue
-            self._emit("message-received", {"sender": player.number, "to": copy.deepcopy(to),
+            self._emit("message-received", {"sender": player.number, "to": js.copy_json(to),
                                             "number": self.chat_counter, "text": text, "time": time}, n)
             self.chat_counter += 1
         if not isinstance(text, str):
             raise HandlerCrash("text.replaceAll is not a function")
-        self.current.chat.append({"time": time, "sender": player.number, "to": copy.deepcopy(to), "text": text,
+        self.current.chat.append({"time": time, "sender": player.number, "to": js.copy_json(to), "text": text,
                                   "phase": self.phase})
 
     def _validate_chat(self, player: Player, to: Any, text: Any) -> None:
@@ -150,9 +149,9 @@ class Voting(Game):
             self._check_amounts(player, "compensationRequests", req)
             if req[1] < 0:
                 self._reject(player, "compensationRequests[1]", f"a request cannot be negative, got {req[1]}")
-        player.requests = copy.deepcopy(req)
-        self.current.requests.append({"number": player.number, "compensationRequests": copy.deepcopy(req)})
-        self._emit("compensation-request-received", {"compensationRequests": copy.deepcopy(req)}, player.number)
+        player.requests = js.copy_json(req)
+        self.current.requests.append({"number": player.number, "compensationRequests": js.copy_json(req)})
+        self._emit("compensation-request-received", {"compensationRequests": js.copy_json(req)}, player.number)
 
     def _complete_3(self) -> bool:
         return all(not js.is_nullish(p.requests) for p in self.owners)
@@ -165,18 +164,18 @@ class Voting(Game):
     # ------------------------------------------------------------------ offer (4)
     def _enter_4(self) -> None:
         self._emit("compensation-requests-received",
-                   {"compensationRequests": [{"number": p.number, "compensationRequests": copy.deepcopy(p.requests)}
+                   {"compensationRequests": [{"number": p.number, "compensationRequests": js.copy_json(p.requests)}
                                              for p in self.players]}, ("role", DEVELOPER))
 
     def _on_compensation_offer(self, player: Player, action: Offer) -> None:
         offer = action.offers
         if self.strict:
             self._check_amounts(player, "compensationOffers", offer)
-        self.current.offer = copy.deepcopy(offer)
+        self.current.offer = js.copy_json(offer)
         self.current.offer_sender = player.number
-        self.game_offer = copy.deepcopy(offer)
+        self.game_offer = js.copy_json(offer)
         player.submitted_offer = True
-        self._emit("compensation-offer-received", {"compensationOffers": copy.deepcopy(offer)}, player.number)
+        self._emit("compensation-offer-received", {"compensationOffers": js.copy_json(offer)}, player.number)
 
     def _complete_4(self) -> bool:
         return any(p.submitted_offer is True for p in self.players if p.role == DEVELOPER)
@@ -190,7 +189,7 @@ class Voting(Game):
     def _exit_4(self) -> None:
         made = self._offer_or_zero(self.current.offer)
         for p in self.owners:
-            self._emit("compensation-offer-made", {"compensationOffers": copy.deepcopy(made)}, p.number)
+            self._emit("compensation-offer-made", {"compensationOffers": js.copy_json(made)}, p.number)
         if js.is_nullish(self.current.offer):
             self.current.offer = []
             self.game_offer = []
@@ -205,8 +204,8 @@ class Voting(Game):
                     isinstance(x, bool) for x in dec):
                 self._reject(player, "compensationDecisions",
                              f"expected [1] (project), [0] (no project) or [] (abstain), got {dec!r}")
-        player.decisions = copy.deepcopy(dec)
-        self.current.decisions.append({"number": player.number, "compensationDecisions": copy.deepcopy(dec)})
+        player.decisions = js.copy_json(dec)
+        self.current.decisions.append({"number": player.number, "compensationDecisions": js.copy_json(dec)})
         self._emit("compensation-decision-received", {}, player.number)
 
     def _complete_6(self) -> bool:
@@ -216,7 +215,7 @@ class Voting(Game):
         for p in self.owners:
             if js.is_nullish(p.decisions):
                 p.decisions = []
-            self.current.final_decisions[p.number] = copy.deepcopy(p.decisions)
+            self.current.final_decisions[p.number] = js.copy_json(p.decisions)
 
     # ------------------------------------------------------------------ results (7)
     @staticmethod
