@@ -538,18 +538,26 @@ class Harberger(Game):
         return total, list(mine)
 
     def _round_profit(self, player: Player) -> Any:
-        s = player.summaries[-1]
-        total: Any = 0
-        if not js.is_nullish(s.get("value")):
-            total = js.add(total, s["value"])
-        for key, sign in (("firstTaxes", -1), ("secondTaxes", -1), ("firstRepurchase", 1), ("secondRepurchase", 1)):
-            v = s.get(key)
-            if not js.is_nullish(v):
-                total = js.add(total, v) if sign > 0 else js.sub(total, v)
-        m = s.get("market")
-        if m is not None:
-            if not js.is_nullish(m.get("balance")):
-                total = js.add(total, m["balance"])
-            if not js.is_nullish(m.get("shares")) and not js.is_nullish(m.get("price")):
-                total = js.add(total, js.mul(m["shares"], m["price"]))
-        return total
+        return summary_profit(player.summaries[-1])
+
+
+def summary_profit(s: dict[str, Any]) -> Any:
+    """The paid round profit computed from a ``round-summary`` object, as the server does (§5.6).
+
+    ``value - firstTaxes - secondTaxes + firstRepurchase + secondRepurchase + balance + shares * price``,
+    left to right in float64, skipping absent fields.
+    """
+    total: Any = 0
+    if not js.is_nullish(s.get("value")):
+        total = js.add(total, s["value"])
+    for key, sign in (("firstTaxes", -1), ("secondTaxes", -1), ("firstRepurchase", 1), ("secondRepurchase", 1)):
+        v = s.get(key)
+        if not js.is_nullish(v):
+            total = js.add(total, v) if sign > 0 else js.sub(total, v)
+    m = s.get("market")
+    if isinstance(m, dict):
+        if not js.is_nullish(m.get("balance")):
+            total = js.add(total, m["balance"])
+        if not js.is_nullish(m.get("shares")) and not js.is_nullish(m.get("price")):
+            total = js.add(total, js.mul(m["shares"], m["price"]))
+    return total

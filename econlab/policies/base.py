@@ -62,3 +62,18 @@ class Policy(Protocol):
             state: The policy state from the previous call.
         """
         ...
+
+
+class ScriptedPolicy:
+    """Mixin of the scripted policies: registry name and a fresh seeded state per seat."""
+
+    @property
+    def name(self) -> str:
+        """The registry spec of this policy (name and non-default parameters)."""
+        from econlab.policies.registry import spec_of
+
+        return spec_of(self)
+
+    def initial_state(self, seat: int, seed: int) -> PolicyState:
+        """A fresh state for ``seat``."""
+        return PolicyState(seat=seat, seed=seed)

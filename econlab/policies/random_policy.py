@@ -32,7 +32,7 @@ from econlab.game.actions import Action, CancelOrder, Chat, Declare, Offer, Post
 from econlab.game.params import OWNER
 from econlab.game.view import SeatView
 from econlab.policies import viewtools as vt
-from econlab.policies.base import PolicyState
+from econlab.policies.base import PolicyState, ScriptedPolicy
 
 SCHEDULER_TYPES = frozenset({"player-is-ready", "complete-current-phase"})
 PHRASES = (
@@ -52,7 +52,7 @@ def _check_prob(name: str, x: Any, upper: float = 1.0) -> None:
 
 
 @dataclass(frozen=True)
-class RandomPolicy:
+class RandomPolicy(ScriptedPolicy):
     """Uniformly random legal actions (module docstring).
 
     Attributes:
@@ -70,17 +70,6 @@ class RandomPolicy:
         _check_prob("idle", self.idle)
         _check_prob("now_prob", self.now_prob)
         _check_prob("price_width", self.price_width)
-
-    @property
-    def name(self) -> str:
-        """The registry spec of this policy (name and non-default parameters)."""
-        from econlab.policies.registry import spec_of
-
-        return spec_of(self)
-
-    def initial_state(self, seat: int, seed: int) -> PolicyState:
-        """A fresh state for ``seat``."""
-        return PolicyState(seat=seat, seed=seed)
 
     def act(self, view: SeatView, obs: Any, state: PolicyState) -> tuple[Action | None, PolicyState]:
         """A random legal action, or ``None`` (idle, or nothing to decide)."""

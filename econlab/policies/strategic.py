@@ -42,7 +42,7 @@ from econlab.game.view import SeatView
 from econlab.policies import shading
 from econlab.policies import viewtools as vt
 from econlab.policies import voting_rules as vr
-from econlab.policies.base import PolicyState
+from econlab.policies.base import PolicyState, ScriptedPolicy
 from econlab.policies.zi_market import zi_action
 
 
@@ -55,7 +55,7 @@ def _unit(name: str, x: Any, *, upper: float = 1.0, open_upper: bool = False) ->
 
 
 @dataclass(frozen=True)
-class Strategic:
+class Strategic(ScriptedPolicy):
     """Shade declarations, push the Project, snipe low declarations, trade ZI-C, vote rationally.
 
     See the module docstring for the rules.
@@ -103,17 +103,6 @@ class Strategic:
         if isinstance(self.max_targets, bool) or not isinstance(self.max_targets, int) or self.max_targets < 0:
             raise ValueError(f"max_targets must be an integer >= 0, got {self.max_targets!r}")
         vr.VotingRational(self.request_factor, self.offer_factor)  # validates the factors
-
-    @property
-    def name(self) -> str:
-        """The registry spec of this policy (name and non-default parameters)."""
-        from econlab.policies.registry import spec_of
-
-        return spec_of(self)
-
-    def initial_state(self, seat: int, seed: int) -> PolicyState:
-        """A fresh state for ``seat``."""
-        return PolicyState(seat=seat, seed=seed)
 
     def act(self, view: SeatView, obs: Any, state: PolicyState) -> tuple[Action | None, PolicyState]:
         """The strategic action for the seat's current decision (``None`` when there is none)."""

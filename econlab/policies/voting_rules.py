@@ -26,7 +26,7 @@ from typing import Any
 from econlab.game.actions import Action, Offer, Request, Vote
 from econlab.game.view import SeatView
 from econlab.policies import viewtools as vt
-from econlab.policies.base import PolicyState
+from econlab.policies.base import PolicyState, ScriptedPolicy
 
 HUMAN_REQUEST_FACTOR = 1.26
 #: tolerance when rounding amounts that are whole numbers up to floating-point error
@@ -123,7 +123,7 @@ def _check_factor(name: str, x: Any) -> None:
 
 
 @dataclass(frozen=True)
-class VotingRational:
+class VotingRational(ScriptedPolicy):
     """Voting only: request the marked-up loss, offer the pivotal request within the gain, vote own payoff.
 
     Owners request ``loss * request_factor``; the developer offers the pivotal request times
@@ -143,17 +143,6 @@ class VotingRational:
         """Validate the parameters."""
         _check_factor("request_factor", self.request_factor)
         _check_factor("offer_factor", self.offer_factor)
-
-    @property
-    def name(self) -> str:
-        """The registry spec of this policy (name and non-default parameters)."""
-        from econlab.policies.registry import spec_of
-
-        return spec_of(self)
-
-    def initial_state(self, seat: int, seed: int) -> PolicyState:
-        """A fresh state for ``seat``."""
-        return PolicyState(seat=seat, seed=seed)
 
     def act(self, view: SeatView, obs: Any, state: PolicyState) -> tuple[Action | None, PolicyState]:
         """Request, offer or vote by the rules above; ``None`` otherwise."""

@@ -35,6 +35,7 @@ from typing import Any
 
 from econlab.game import GAME_CLASSES, GameParams
 from econlab.game import jsnum as js
+from econlab.game.harberger import summary_profit
 from econlab.game.params import CONDITIONS, DEVELOPER, OWNER, ROLE_NAMES, SPECULATOR
 from econlab.game.view import SeatView
 
@@ -224,20 +225,7 @@ class Mirror:
             if "profit" in s:
                 return s["profit"]
             return js.add(s.get("value"), s.get("compensation"))
-        total: Any = 0
-        if not js.is_nullish(s.get("value")):
-            total = js.add(total, s["value"])
-        for key, sign in (("firstTaxes", -1), ("secondTaxes", -1), ("firstRepurchase", 1), ("secondRepurchase", 1)):
-            v = s.get(key)
-            if not js.is_nullish(v):
-                total = js.add(total, v) if sign > 0 else js.sub(total, v)
-        m = s.get("market")
-        if isinstance(m, dict):
-            if not js.is_nullish(m.get("balance")):
-                total = js.add(total, m["balance"])
-            if not js.is_nullish(m.get("shares")) and not js.is_nullish(m.get("price")):
-                total = js.add(total, js.mul(m["shares"], m["price"]))
-        return total
+        return summary_profit(s)
 
     # ------------------------------------------------------------------ resync
     def resync(self, status: dict[str, Any]) -> None:
