@@ -17,14 +17,21 @@ from econlab.data import session_table
 from econlab.game import Declare, Event, Game, GameParams, PostOrder, Ready, SessionValues, Snipe, new_game
 from econlab.game.view import view
 
-#: the project's shared folder (specs, recorded games); ECONLAB_SHARED overrides it
-SHARED = Path(os.environ.get("ECONLAB_SHARED", "/work/shared"))
+#: the project's shared folder beside the checkout (specs, recorded games); ECONLAB_SHARED overrides it
+SHARED = Path(os.environ.get("ECONLAB_SHARED", Path(__file__).resolve().parents[3] / "shared"))
 HUMAN = SHARED / "data" / "human"
 TRACES = SHARED / "data" / "traces"
-needs_human = pytest.mark.skipif(not (HUMAN / "voting-223.log.json").exists(),
-                                 reason=f"human records not found under {HUMAN} (set ECONLAB_SHARED)")
-needs_traces = pytest.mark.skipif(not (TRACES / "harberger-1.jsonl").exists(),
-                                  reason=f"recorded traces not found under {TRACES} (set ECONLAB_SHARED)")
+
+
+def _require(path: Path) -> pytest.MarkDecorator:
+    """A no-op marker that fails loudly at collection if the shared data is missing (never a silent skip)."""
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: the tests need ../shared beside the checkout (or ECONLAB_SHARED)")
+    return pytest.mark.shared_data
+
+
+needs_human = _require(HUMAN / "voting-223.log.json")
+needs_traces = _require(TRACES / "harberger-1.jsonl")
 
 #: §5.8 first declarations, seat -> [d0, d1]
 FIRST_DECLARATIONS = {
