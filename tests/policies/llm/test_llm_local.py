@@ -23,7 +23,7 @@ def play_mixed(cfg: LLMConfig, chat_ticks: int) -> tuple[GameResult, PolicyFacto
 
 @pytest.mark.slow
 def test_local_smollm2_voting_game_offline_and_lora(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("transformers")
+    import transformers  # noqa: F401 - installed by the test extra; fail loudly if it is missing
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("OPENAI_API_KEY", "")
     assert smollm2_gguf().suffix == ".gguf"
@@ -45,7 +45,7 @@ def test_local_smollm2_voting_game_offline_and_lora(tmp_path: Path, monkeypatch:
     again, factory2 = play_mixed(cfg.model_copy(update={"backend": "replay", "replay_of": "local"}), chat_ticks=0)
     assert factory2.http_calls == 0 and record_bytes(again) == record_bytes(result)
     assert os.environ["HF_HUB_OFFLINE"] == "1"
-    pytest.importorskip("peft")
+    import peft  # noqa: F401
     check_lora(next(iter(factory.sessions.values())).backend._model, tmp_path / "lora")
 
 
