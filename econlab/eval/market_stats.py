@@ -13,8 +13,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from econlab.game.actions import from_message
-from econlab.game.errors import InvalidActionError
+from econlab.game.record import replay_record
 
 _ORDER_MESSAGES = ("post-order", "cancel-order")
 
@@ -40,38 +39,15 @@ def market_spreads(record: Mapping[str, Any]) -> dict[int, float]:
     if game.treatment == "voting":
         return {}
     samples: dict[tuple[int, int], list[float]] = {}
-    game.unjoin_all()
-    game.start()
-    next_seat = 1
-    for entry in record["log"]:
-        kind = entry.get("type")
-        if kind == "phase-timeout":
-            if not game.over:
-                game.timeout()
-            continue
-        content = entry.get("content")
-        if kind != "message" or not isinstance(content, Mapping):
-            continue
-        seat = entry.get("number")
-        if content.get("type") == "join":
-            if not isinstance(seat, int):
-                seat, next_seat = next_seat, next_seat + 1
-            if seat in game.by_seat:
-                game.join(seat)
-            continue
-        if not isinstance(seat, int) or seat not in game.by_seat:
-            continue
-        if not game.by_seat[seat].joined:
-            game.join(seat)
-        try:
-            game.apply(seat, from_message(content), raw=dict(content))
-        except InvalidActionError:
-            continue
+
+    def sample(g: Any, content: Mapping[str, Any]) -> None:
         if content.get("type") in _ORDER_MESSAGES:
-            for c, book in getattr(game, "books", {}).items():
+            for c, book in getattr(g, "books", {}).items():
                 bid, ask = book.best("bid"), book.best("ask")
                 if bid is not None and ask is not None:
-                    samples.setdefault((game.round, c), []).append(float(ask) - float(bid))
+                    samples.setdefault((g.round, c), []).append(float(ask) - float(bid))
+
+    replay_record(game, record["log"], after=sample)
     recorded = {r["round"]: r.get("trades") for r in (record.get("results") or {}).get("rounds", [])}
     out: dict[int, float] = {}
     for r in game.results:

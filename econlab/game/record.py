@@ -10,7 +10,7 @@ back through the engine with :func:`replay_record`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from econlab.game import jsnum as js
@@ -86,8 +86,14 @@ def build_record(game: Game, meta: Mapping[str, Any] | None = None) -> dict[str,
     }
 
 
-def replay_record(game: Game, log: list[Mapping[str, Any]]) -> list[str]:
+def replay_record(game: Game, log: list[Mapping[str, Any]],
+                  after: Callable[[Game, Mapping[str, Any]], None] | None = None) -> list[str]:
     """Feed a record's log through a fresh, unstarted game (seats bound in join order).
+
+    Args:
+        game: A new game with the record's parameters, values and compat mode.
+        log: The record's ``log``.
+        after: Called with ``(game, message)`` after each game message was applied (to sample the state).
 
     Returns:
         The errors of rejected messages (strict mode), in order.
@@ -124,6 +130,9 @@ def replay_record(game: Game, log: list[Mapping[str, Any]]) -> list[str]:
             game.apply(seat, from_message(content), raw=dict(content))
         except InvalidActionError as exc:
             errors.append(str(exc))
+            continue
+        if after is not None:
+            after(game, content)
     return errors
 
 
