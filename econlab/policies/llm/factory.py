@@ -2,8 +2,8 @@
 
 All LLM seats with the same settings share one :class:`LLMSession` (backend, cache, concurrency
 limit); all sessions of a run share one budget :class:`~econlab.policies.llm.cost.Ledger`.
-Per-seat keys: ``persona`` and the :class:`LLMConfig` fields ``model``, ``temperature``,
-``max_repairs`` and ``max_tokens``.
+Per-seat keys: ``persona``, ``adapter`` (a LoRA folder: ``LLMConfig.lora``) and the :class:`LLMConfig`
+fields ``model``, ``temperature``, ``max_repairs``, ``max_tokens`` and ``market_every``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from econlab.policies.llm.cost import Ledger, load_prices
 from econlab.policies.llm.policy import LLMPolicy
 from econlab.policies.llm.session import LLMSession
 
-SEAT_KEYS = ("model", "temperature", "max_repairs", "max_tokens")
+SEAT_KEYS = ("model", "temperature", "max_repairs", "max_tokens", "market_every")
 
 
 def is_llm_spec(spec: str) -> bool:
@@ -41,10 +41,13 @@ def parse_llm_spec(spec: str) -> tuple[str | None, dict[str, Any]]:
             raise ValueError(f"llm spec {spec!r}: {item!r} must be key=value")
         if key == "persona":
             persona = value
+        elif key == "adapter":  # a LoRA adapter folder for the local backend (econlab calibrate finetune)
+            overrides["lora"] = value
         elif key in SEAT_KEYS:
             overrides[key] = value
         else:
-            raise ValueError(f"llm spec {spec!r}: unknown key {key!r}; valid: persona, {', '.join(SEAT_KEYS)}")
+            raise ValueError(f"llm spec {spec!r}: unknown key {key!r}; "
+                             f"valid: persona, adapter, {', '.join(SEAT_KEYS)}")
     return persona, overrides
 
 
@@ -65,7 +68,12 @@ class PolicyFactory:
         return self.sessions[cfg]
 
     def make(self, spec: str) -> Policy:
-        """A policy for one seat spec (``llm...`` or a scripted name)."""
+        """A policy for one seat spec (``llm...``, ``rl:PATH[,module=NAME]`` or a scripted name)."""
+        if spec.strip().startswith("rl:"):
+            # a trained checkpoint; torch and RLlib load lazily, only for such seats
+            from econlab.training.rl_policy import make_rl_policy
+
+            return make_rl_policy(spec)
         if not is_llm_spec(spec):
             from econlab.policies.registry import make_policy
 

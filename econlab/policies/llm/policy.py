@@ -9,6 +9,10 @@ Fallbacks (after ``max_repairs`` invalid answers, an unreachable model or an exh
 declarations, snipes, requests, offers and votes take the ``truthful`` policy's action (true
 values, no snipe, request the own loss, offer the pivotal request if profitable, vote the own
 payoff); in the market and the chat the seat does nothing.
+
+With ``market_every = k > 1`` (the ``local`` backend's default is 5) the seat is asked for a market
+move only at the 1st, (k+1)-th, ... tick of each market phase and waits (no call, no action) at the
+others; the count lives in the state.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 
 from econlab.game.actions import Action
 from econlab.game.view import SeatView
+from econlab.policies import viewtools as vt
 from econlab.policies.base import PolicyState
 from econlab.policies.llm.session import LLMSession
 
@@ -39,6 +44,14 @@ class LLMPolicy:
 
     async def act_async(self, view: SeatView, obs: Any, state: PolicyState) -> tuple[Action | None, PolicyState]:
         """Ask the model for the seat's current decision (see the module docstring)."""
+        every = self.session.config.effective_market_every()
+        if every > 1 and vt.decision(view) == "market":
+            phase = [view.round, view.phase]
+            seen = state.memory.get("market_ticks")
+            count = seen[2] if seen and seen[:2] == phase else 0
+            state = state.next(market_ticks=phase + [count + 1])
+            if count % every:
+                return None, state
         action, row = await self.session.decide(view, self.persona, state.seed, state.step)
         if row is None:
             return None, state.next()

@@ -11,7 +11,9 @@ from the cache gives a byte-identical record.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -64,6 +66,7 @@ class LLMSession:
         self._sync_loop: asyncio.AbstractEventLoop | None = None
         self.http_calls = 0
         self.replay_misses: list[str] = []
+        self._lora_hash: str | None = None
 
     @property
     def backend(self) -> Backend:
@@ -85,12 +88,28 @@ class LLMSession:
     def sampling_params(self, seed: int) -> dict[str, Any]:
         """What besides the messages changes an answer (part of the cache key)."""
         cfg = self.config
-        params: dict[str, Any] = {"temperature": cfg.temperature, "max_tokens": cfg.max_tokens, "seed": seed}
+        params: dict[str, Any] = {"temperature": cfg.temperature, "max_tokens": cfg.effective_max_tokens(),
+                                  "seed": seed}
         if cfg.source_backend() == "openai":
             params["structured"] = cfg.structured
         else:
-            params["lora"] = str(cfg.lora) if cfg.lora else None
+            params["lora"] = self._lora_fingerprint()
         return params
+
+    def _lora_fingerprint(self) -> str | None:
+        """Path and content hash of the LoRA adapter: an adapter retrained into the same folder misses the cache."""
+        lora = self.config.lora
+        if lora is None:
+            return None
+        if self._lora_hash is None:
+            digest = hashlib.sha256()
+            folder = Path(lora)
+            files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else [folder]
+            for f in files:
+                digest.update(str(f.relative_to(folder) if folder.is_dir() else f.name).encode())
+                digest.update(f.read_bytes() if f.exists() else b"missing")
+            self._lora_hash = digest.hexdigest()[:16]
+        return f"{lora}#{self._lora_hash}"
 
     def run_sync(self, coro: Any) -> Any:
         """Run a coroutine on this session's own event loop (the sync ``act`` path)."""
@@ -105,8 +124,17 @@ class LLMSession:
             self._semaphore_loop = loop
         return self._semaphore_obj
 
-    async def _complete(self, messages: list[dict[str, str]], schema: dict[str, Any], seed: int, where: str
-                        ) -> tuple[Completion, dict[str, Any]]:
+    async def complete(self, messages: list[dict[str, str]], schema: dict[str, Any], seed: int, where: str
+                       ) -> tuple[Completion, dict[str, Any]]:
+        """One answer through the cache, the budget and the backend, with its telemetry.
+
+        The seats' :meth:`decide` and other model users of a run (the mechanism designer) share this path.
+
+        Raises:
+            ReplayMiss: ``replay`` backend without a cached answer.
+            BudgetExceeded: The call could exceed the run's budget (it is not made).
+            BackendError: The model stayed unreachable.
+        """
         key = cache_key(self.config.source_backend(), self.model, self.sampling_params(seed), messages, schema)
         if self.cache is not None:
             entry = self.cache.get(key)
@@ -118,7 +146,8 @@ class LLMSession:
             self.replay_misses.append(where)
             raise ReplayMiss(f"replay: no cached answer for {where}; play once with a live backend and the same "
                              f"--cache, seed and settings first")
-        reserved = self.ledger.reserve(self.model, sum(len(m["content"]) for m in messages), self.config.max_tokens)
+        reserved = self.ledger.reserve(self.model, sum(len(m["content"]) for m in messages),
+                                       self.config.effective_max_tokens())
         try:
             async with self._semaphore():
                 t0 = time.perf_counter()
@@ -165,7 +194,7 @@ class LLMSession:
         ok = False
         for attempt in range(self.config.max_repairs + 1):
             try:
-                comp, tel = await self._complete(convo, schema, seed, where)
+                comp, tel = await self.complete(convo, schema, seed, where)
             except BudgetExceeded as exc:
                 row["fallback_reason"] = str(exc)
                 break

@@ -90,3 +90,27 @@ def test_dead_seat_falls_back_and_game_goes_on(api_key: str) -> None:
     assert offer["action"]["type"] == "compensation-offer"  # the truthful fallback offer
     others = [r for r in result.llm_calls if r["seat"] != 2]
     assert all(r["outcome"] == "first" for r in others)
+
+
+def test_market_every_asks_every_kth_tick(server: LoopbackServer) -> None:
+    result, factory = play_llm("harberger", config(server.url, market_every=3), market_ticks=7)
+    market = [r for r in result.record["llm_calls"] if r["decision"] == "market"]
+    per_seat: dict[int, int] = {}
+    for r in market:
+        per_seat[r["seat"]] = per_seat.get(r["seat"], 0) + 1
+    # 7 ticks, asked at ticks 1, 4 and 7: three calls per seat in the one market phase
+    assert per_seat == {s: 3 for s in range(1, 13)}
+    assert result.game.over
+    every_tick, _ = play_llm("harberger", config(server.url, market_every=1), market_ticks=7)
+    assert sum(r["decision"] == "market" for r in every_tick.record["llm_calls"]) == 7 * 12
+
+
+def test_market_every_default_depends_on_backend() -> None:
+    assert LLMConfig(backend="openai", model="m").effective_market_every() == 1
+    assert LLMConfig(backend="local").effective_market_every() == 5
+    assert LLMConfig(backend="replay", replay_of="local").effective_market_every() == 5
+    assert LLMConfig(backend="local", market_every=2).effective_market_every() == 2
+    assert LLMConfig(backend="local").effective_max_tokens() == 64
+    assert LLMConfig(backend="openai", model="m").effective_max_tokens() == 160
+    with pytest.raises(ValueError, match="market_every"):
+        LLMConfig(market_every=0)

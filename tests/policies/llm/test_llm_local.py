@@ -45,8 +45,27 @@ def test_local_smollm2_voting_game_offline_and_lora(tmp_path: Path, monkeypatch:
     again, factory2 = play_mixed(cfg.model_copy(update={"backend": "replay", "replay_of": "local"}), chat_ticks=0)
     assert factory2.http_calls == 0 and record_bytes(again) == record_bytes(result)
     assert os.environ["HF_HUB_OFFLINE"] == "1"
+    backend = next(iter(factory.sessions.values())).backend
+    check_prefix_cache(backend)
     import peft  # noqa: F401
-    check_lora(next(iter(factory.sessions.values())).backend._model, tmp_path / "lora")
+    check_lora(backend._model, tmp_path / "lora")
+
+
+def check_prefix_cache(backend: Any) -> None:
+    """A cached system message gives the same answer as a freshly encoded one, whatever the LRU holds."""
+    from econlab.policies.llm.backends.local_backend import LocalBackend
+
+    def ask(b: LocalBackend, system: str) -> str:
+        msgs = [{"role": "system", "content": system}, {"role": "user", "content": "Vote now."}]
+        return b._generate(msgs, 0, '{"type": "vote", ').text
+
+    tiny = LocalBackend(LLMConfig(backend="local", max_tokens=12, local_prefix_cache=1))
+    tiny._model, tiny._tokenizer = backend._model, backend._tokenizer
+    a, b = "You vote in a lab game. Answer in JSON.", "You are an owner in a lab game. Answer in JSON."
+    first = [ask(tiny, a), ask(tiny, b)]  # two misses; the LRU of one entry now holds b only
+    assert (tiny.prefix_misses, tiny.prefix_hits) == (2, 0)
+    assert ask(tiny, b) == first[1] and tiny.prefix_hits == 1  # hit
+    assert ask(tiny, a) == first[0] and tiny.prefix_misses == 3  # evicted, encoded again: same answer
 
 
 
@@ -65,3 +84,17 @@ def check_lora(loaded: Any, folder: Path) -> None:
     answer = asyncio.run(tuned.complete([{"role": "user", "content": "Vote yes or no."}], schema, seed=0, where="t"))
     assert isinstance(tuned._model, peft.PeftModel)
     assert answer.text.startswith('{"type": "vote", ') and answer.completion_tokens >= 1
+
+
+def test_answer_prefix_fixes_what_the_schema_leaves_no_choice_about() -> None:
+    from econlab.policies.llm.backends.local_backend import answer_prefix
+    from econlab.policies.llm.schemas import answer_schema
+
+    assert answer_prefix(answer_schema("declare1")) == '{"type": "declare", "no_project": '
+    assert answer_prefix(answer_schema("vote")) == '{"type": "vote", "vote": '
+    assert answer_prefix(answer_schema("snipe1")) == '{"type": "snipe", "no_project": ['  # optional, first, a list
+    assert answer_prefix(answer_schema("market")) == '{"type": "'  # post, cancel or wait
+    assert answer_prefix(answer_schema("chat")) == '{"type": "chat", "to": ['
+
+    assert answer_prefix(None) == ""
+    assert answer_prefix({"properties": {"type": {"const": "vote"}}}) == '{"type": "vote", '

@@ -62,3 +62,17 @@ def test_prices_and_budget(tmp_path: Path) -> None:
     bad.write_text("models: {x: {input_per_mtok: 1}}\n")
     with pytest.raises(ValueError, match="output_per_mtok"):
         load_prices(bad)
+
+
+def test_lora_adapter_content_is_part_of_the_cache_key(tmp_path: Path) -> None:
+    from econlab.policies.llm import LLMConfig
+    from econlab.policies.llm.session import LLMSession
+
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_model.safetensors").write_bytes(b"weights v1")
+    first = LLMSession(LLMConfig(backend="local", lora=adapter)).sampling_params(1)["lora"]
+    assert first.startswith(str(adapter) + "#")
+    (adapter / "adapter_model.safetensors").write_bytes(b"weights v2")  # retrained into the same folder
+    second = LLMSession(LLMConfig(backend="local", lora=adapter)).sampling_params(1)["lora"]
+    assert second != first and LLMSession(LLMConfig(backend="local")).sampling_params(1)["lora"] is None

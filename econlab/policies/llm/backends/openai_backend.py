@@ -88,7 +88,7 @@ class OpenAIBackend:
         while True:
             structured = self.structured and schema is not None
             kwargs: dict[str, Any] = {"model": self.model, "messages": messages, "temperature": cfg.temperature,
-                                      "max_tokens": cfg.max_tokens, "seed": seed}
+                                      "max_tokens": cfg.effective_max_tokens(), "seed": seed}
             if structured:
                 kwargs["response_format"] = {"type": "json_schema",
                                              "json_schema": {"name": "answer", "schema": schema, "strict": False}}
