@@ -69,6 +69,14 @@ class SessionValues:
             raise ValueError(f"session {self.table.get('id')} has no round {round_number}")
         rnd = rounds[round_number]
         vals, sigs = rnd["values"], rnd["signals"]
+        for name, role in (("owner", OWNER), ("speculator", SPECULATOR)):
+            wanted = sum(1 for _, r in roles if r == role)
+            have = min(len(sigs[0].get(name, ())), len(sigs[1].get(name, ())))
+            if role == OWNER:
+                have = min(have, len(vals[0].get(name, ())), len(vals[1].get(name, ())))
+            if wanted > have:
+                raise ValueError(f"session {self.table.get('id')} round {round_number} has values for {have} "
+                                 f"{name}s, but the game has {wanted}; use uniform values for more {name}s")
         values: dict[int, tuple[float, float]] = {}
         signals: dict[int, tuple[float, float]] = {}
         k_owner = k_spec = 0

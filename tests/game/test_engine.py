@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import pickle
 import random
 
@@ -267,6 +268,14 @@ def test_values_source_is_session_table():
     assert g.by_seat[3].lot.v[:2] == [int(t[0]["owner"][1]) * 1000, int(t[1]["owner"][1]) * 1000]
     with pytest.raises(ValueError):
         SessionValues({"id": 1})
+
+
+def test_session_table_too_small_for_the_seats_is_a_value_error():
+    base = params("harberger")
+    more = base.replace(speculators=dataclasses.replace(base.speculators, count=7))
+    g = new_game(more, SessionValues(session_table(1)), np.random.default_rng(0))
+    with pytest.raises(ValueError, match="values for 6 speculators, but the game has 7"):
+        g.start()
 
 
 def test_unknown_seat_is_a_value_error():
