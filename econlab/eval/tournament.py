@@ -21,6 +21,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 from econlab.eval.recording import dumps, write_atomic
 from econlab.eval.tournament_config import GameTask, TournamentConfig
@@ -64,7 +65,7 @@ def play_task(task: GameTask, records_dir: str) -> str:
     sc = task.scenario
     spec = GameSpec(params=sc.game_params(), seed=task.game_seed, values=sc.values, market_ticks=sc.market_ticks,
                     chat_ticks=sc.chat_ticks, compat=sc.compat)
-    policies = {seat: make_policy(name) for seat, name in sc.assignment().items()}
+    policies = {seat: _make(name, make_policy) for seat, name in sc.assignment().items()}
     result = play_game(spec, policies)
     record = result.record
     record["econlab"] = dict(record["econlab"], game_id=task.game_id, scenario=sc.name, tournament_seed=task.seed,
@@ -72,6 +73,15 @@ def play_task(task: GameTask, records_dir: str) -> str:
     write_atomic(folder / f"{task.game_id}.decisions.json", dumps([d.to_json() for d in result.decisions]) + "\n")
     write_atomic(final, dumps(record) + "\n")
     return task.game_id
+
+
+def _make(name: str, make_policy: Callable[[str], Any]) -> Any:
+    """A scripted policy, or a trained checkpoint for an ``rl:PATH`` spec (torch loads only for those)."""
+    if name.strip().startswith("rl:"):
+        from econlab.training.rl_policy import make_rl_policy
+
+        return make_rl_policy(name)
+    return make_policy(name)
 
 
 def check_policies(tasks: Sequence[GameTask]) -> None:
@@ -85,7 +95,7 @@ def check_policies(tasks: Sequence[GameTask]) -> None:
         seen.add((t.treatment, t.scenario.name))
         try:
             for name in set(t.scenario.assignment().values()):
-                make_policy(name)
+                _make(name, make_policy)
         except ValueError as exc:
             raise ValueError(f"scenario {t.scenario.name!r} ({t.treatment}): {exc}") from exc
 
