@@ -175,6 +175,13 @@ from econlab.cli_protocol import connect, serve  # noqa: E402 - light module; he
 app.command("serve")(serve)
 app.command("connect")(connect)
 
+# each of these light modules adds its own commands (heavy imports happen inside the commands)
+from econlab import cli_calibrate, cli_design, cli_train  # noqa: E402
+
+cli_train.register(app)
+cli_calibrate.register(app)
+cli_design.register(app)
+
 
 def main() -> None:
     """Entry point of the ``econlab`` script."""

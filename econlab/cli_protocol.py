@@ -86,7 +86,7 @@ def connect(
 
     from econlab.eval.recording import RecordWriter
     from econlab.game.params import ROLE_NAMES
-    from econlab.policies import make_policy
+    from econlab.policies.llm.factory import PolicyFactory
     from econlab.protocol.client import ConnectError, RemoteSession
 
     try:
@@ -99,14 +99,16 @@ def connect(
                 raise ValueError(f"--policy takes ROLE_OR_SEAT=NAME with ROLE one of "
                                  f"{', '.join(ROLE_NAMES.values())}, got {item!r}")
             by_key[key] = name.strip()
+        # scripted names, ``rl:PATH`` checkpoints and ``llm`` seats (settings from the environment's defaults)
+        factory = PolicyFactory()
         for name in {*by_key.values(), default}:
-            make_policy(name)  # fail before joining
+            factory.make(name)  # fail before joining
     except ValueError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
 
     def policy_for(seat: int, role: int):  # noqa: ANN202 - Policy
-        return make_policy(by_key.get(str(seat), by_key.get(ROLE_NAMES[role], default)))
+        return factory.make(by_key.get(str(seat), by_key.get(ROLE_NAMES[role], default)))
 
     # The server hands out seats in join order: joining LAST-FIRST+1 seats lands on FIRST..LAST only
     # when the seats before FIRST are taken already; the seats actually obtained are checked below.

@@ -38,6 +38,8 @@ def bars_with_ci(summary: pd.DataFrame, *, group: str, series: str, title: str, 
     """Grouped bars of ``estimate`` with ``ci_low``/``ci_high`` error bars: x = ``group``, bars = ``series``."""
     if summary.empty or summary["estimate"].notna().sum() == 0:
         return _empty(f"{title}: no data")
+    if summary.duplicated([group, series]).any():
+        raise ValueError(f"bars_with_ci: several rows share a ({group}, {series}) pair; make the group unique")
     plt = _plt()
     groups = sorted(summary[group].astype(str).unique())
     names = sorted(summary[series].astype(str).unique())

@@ -111,8 +111,10 @@ def build_report(run_dir: str | Path, *, n_boot: int = 1000, seed: int = 0) -> s
                                     ci_high=ex["gain_high"]),
                           ex.assign(metric="loss of the other seats", estimate=ex["others_loss"],
                                     ci_low=ex["others_loss_low"], ci_high=ex["others_loss_high"])])
+        # one bar group per (treatment, spec): a treatment may have several focal/baseline pairs
+        long["pair"] = long["treatment"].astype(str) + ": " + long["name"].astype(str)
         sections.append(("Exploitability (paired differences, points per paid round)", img_tag(plots.bars_with_ci(
-            long, group="treatment", series="metric", title="Focal policy vs baseline in the same seat",
+            long, group="pair", series="metric", title="Focal policy vs baseline in the same seat",
             ylabel="points", hline=0.0), "exploitability") + table_html(ex)))
     return page(f"econlab tournament report: {run.name}", sections)
 

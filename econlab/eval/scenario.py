@@ -102,13 +102,9 @@ class Scenario(BaseModel):
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario YAML file."""
-    import yaml
+    from econlab.configfile import read_mapping
 
-    with open(path, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
-    if not isinstance(data, Mapping):
-        raise ValueError(f"{path}: a scenario is a mapping, got {type(data).__name__}")
-    return Scenario.model_validate(dict(data))
+    return Scenario.model_validate(read_mapping(path, "a scenario"))
 
 
 def _deep_update(target: dict[str, Any], changes: Mapping[str, Any]) -> None:

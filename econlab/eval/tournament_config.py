@@ -29,6 +29,18 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 GAME_FIELDS = ("rounds", "session", "practice_round", "values", "market_ticks", "chat_ticks", "compat", "params")
 
 
+def check_game_settings(game: dict[str, Any]) -> dict[str, Any]:
+    """The ``game:`` section of a tournament or design config, checked for unknown settings.
+
+    Raises:
+        ValueError: A setting that is not one of ``GAME_FIELDS``.
+    """
+    unknown = sorted(set(game) - set(GAME_FIELDS))
+    if unknown:
+        raise ValueError(f"game: unknown settings {unknown}; allowed: {', '.join(GAME_FIELDS)}")
+    return game
+
+
 class SeedRange(BaseModel):
     """Seeds ``start .. start + count - 1``."""
 
@@ -89,10 +101,7 @@ class TournamentConfig(BaseModel):
     @field_validator("game")
     @classmethod
     def _check_game(cls, game: dict[str, Any]) -> dict[str, Any]:
-        unknown = sorted(set(game) - set(GAME_FIELDS))
-        if unknown:
-            raise ValueError(f"game: unknown settings {unknown}; allowed: {', '.join(GAME_FIELDS)}")
-        return game
+        return check_game_settings(game)
 
     @model_validator(mode="after")
     def _check_names(self) -> TournamentConfig:
@@ -156,14 +165,10 @@ def game_seed(seed: int, repetition: int) -> int:
 
 def load_tournament(path: str | Path) -> TournamentConfig:
     """Read and validate a tournament YAML file; scenario entries ``{path: FILE}`` are read relative to it."""
-    import yaml
+    from econlab.configfile import read_mapping
 
     path = Path(path)
-    with open(path, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
-    if not isinstance(data, Mapping):
-        raise ValueError(f"{path}: a tournament is a mapping, got {type(data).__name__}")
-    data = dict(data)
+    data = read_mapping(path, "a tournament")
     scenarios = []
     for i, entry in enumerate(data.get("scenarios") or []):
         if isinstance(entry, Mapping) and "path" in entry:
@@ -172,9 +177,7 @@ def load_tournament(path: str | Path) -> TournamentConfig:
             ref = ref if ref.is_absolute() else path.parent / ref
             if not ref.exists():
                 raise ValueError(f"{path}: scenarios[{i}]: no such scenario file {ref}")
-            with open(ref, encoding="utf-8") as fh:
-                loaded = yaml.safe_load(fh) or {}
-            scenarios.append(dict(loaded) | extra)
+            scenarios.append(read_mapping(ref, "a scenario") | extra)
         else:
             scenarios.append(entry)
     data["scenarios"] = scenarios

@@ -194,3 +194,22 @@ def test_single_treatment_runs_get_a_report(tmp_path: Path, treatment: str, poli
     html = write_report(tmp_path, n_boot=100).read_text()
     assert ("<h2>Voting</h2>" in html) == (treatment == "voting")
     assert all(float(np.std(img)) > 0.01 for img in _images(html))
+
+
+def test_report_with_two_exploitability_pairs_in_one_treatment(tmp_path: Path) -> None:
+    from econlab.eval.report import build_report
+    from econlab.eval.tournament import run_tournament
+    from econlab.eval.tournament_config import TournamentConfig
+
+    cfg = TournamentConfig.model_validate({
+        "name": "two-pairs", "treatments": ["harberger"], "seeds": [0, 1],
+        "scenarios": [{"name": "truthful", "default": "truthful"},
+                      {"name": "dev", "default": "truthful", "seats": {"developer": "strategic"}},
+                      {"name": "spec", "default": "truthful", "seats": {"7": "random"}}],
+        "game": {"rounds": 1, "practice_round": False, "market_ticks": 2},
+        "exploitability": [{"name": "strategic developer", "seat": 2, "focal": "dev", "baseline": "truthful"},
+                           {"name": "random speculator", "seat": 7, "focal": "spec", "baseline": "truthful"}]})
+    run_tournament(cfg, tmp_path / "run")
+    html = build_report(tmp_path / "run", n_boot=50)
+    assert "<td>strategic developer</td>" in html and "<td>random speculator</td>" in html
+    assert 'alt="exploitability"' in html  # the chart of both pairs was drawn (it used to raise TypeError)
