@@ -28,3 +28,16 @@ def read_mapping(path: str | Path, what: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValueError(f"{path}: {what} is a mapping, got {type(data).__name__}")
     return data
+
+
+def beside(config: Path, ref: str | Path, what: str) -> Path:
+    """A file named inside a config: absolute, or relative to the config's folder.
+
+    Raises:
+        ValueError: The file does not exist (the message names the config and ``what`` was expected).
+    """
+    path = Path(ref)
+    path = path if path.is_absolute() else config.parent / path
+    if not path.exists():
+        raise ValueError(f"{config}: no such {what} {path}")
+    return path

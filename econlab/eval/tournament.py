@@ -21,7 +21,6 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
 
 from econlab.eval.recording import dumps, write_atomic
 from econlab.eval.tournament_config import GameTask, TournamentConfig
@@ -56,7 +55,7 @@ def play_task(task: GameTask, records_dir: str) -> str:
         The game id. A game whose record already exists is not played again.
     """
     from econlab.eval.runner import GameSpec, play_game
-    from econlab.policies import make_policy
+    from econlab.policies.llm.factory import PolicyFactory
 
     folder = Path(records_dir)
     final = record_path(folder, task.game_id)
@@ -65,7 +64,9 @@ def play_task(task: GameTask, records_dir: str) -> str:
     sc = task.scenario
     spec = GameSpec(params=sc.game_params(), seed=task.game_seed, values=sc.values, market_ticks=sc.market_ticks,
                     chat_ticks=sc.chat_ticks, compat=sc.compat)
-    policies = {seat: _make(name, make_policy) for seat, name in sc.assignment().items()}
+    # scripted names and ``rl:PATH`` checkpoints (torch loads only for those)
+    factory = PolicyFactory()
+    policies = {seat: factory.make(name) for seat, name in sc.assignment().items()}
     result = play_game(spec, policies)
     record = result.record
     record["econlab"] = dict(record["econlab"], game_id=task.game_id, scenario=sc.name, tournament_seed=task.seed,
@@ -75,19 +76,11 @@ def play_task(task: GameTask, records_dir: str) -> str:
     return task.game_id
 
 
-def _make(name: str, make_policy: Callable[[str], Any]) -> Any:
-    """A scripted policy, or a trained checkpoint for an ``rl:PATH`` spec (torch loads only for those)."""
-    if name.strip().startswith("rl:"):
-        from econlab.training.rl_policy import make_rl_policy
-
-        return make_rl_policy(name)
-    return make_policy(name)
-
-
 def check_policies(tasks: Sequence[GameTask]) -> None:
     """Build every scenario's policies once, so that a bad name stops the run before any game starts."""
-    from econlab.policies import make_policy
+    from econlab.policies.llm.factory import PolicyFactory
 
+    factory = PolicyFactory()
     seen: set[tuple[str, str]] = set()
     for t in tasks:
         if (t.treatment, t.scenario.name) in seen:
@@ -95,7 +88,7 @@ def check_policies(tasks: Sequence[GameTask]) -> None:
         seen.add((t.treatment, t.scenario.name))
         try:
             for name in set(t.scenario.assignment().values()):
-                _make(name, make_policy)
+                factory.make(name)
         except ValueError as exc:
             raise ValueError(f"scenario {t.scenario.name!r} ({t.treatment}): {exc}") from exc
 

@@ -165,7 +165,7 @@ def game_seed(seed: int, repetition: int) -> int:
 
 def load_tournament(path: str | Path) -> TournamentConfig:
     """Read and validate a tournament YAML file; scenario entries ``{path: FILE}`` are read relative to it."""
-    from econlab.configfile import read_mapping
+    from econlab.configfile import beside, read_mapping
 
     path = Path(path)
     data = read_mapping(path, "a tournament")
@@ -173,10 +173,7 @@ def load_tournament(path: str | Path) -> TournamentConfig:
     for i, entry in enumerate(data.get("scenarios") or []):
         if isinstance(entry, Mapping) and "path" in entry:
             extra = {k: v for k, v in entry.items() if k != "path"}
-            ref = Path(entry["path"])
-            ref = ref if ref.is_absolute() else path.parent / ref
-            if not ref.exists():
-                raise ValueError(f"{path}: scenarios[{i}]: no such scenario file {ref}")
+            ref = beside(path, entry["path"], f"scenario file (scenarios[{i}])")
             scenarios.append(read_mapping(ref, "a scenario") | extra)
         else:
             scenarios.append(entry)

@@ -48,17 +48,14 @@ class StudyConfig(BaseModel):
 
 def load_study(path: str | Path) -> StudyConfig:
     """Read a study YAML; exploiter entries are training-config paths relative to it (or inline configs)."""
-    from econlab.configfile import read_mapping
+    from econlab.configfile import beside, read_mapping
 
     path = Path(path)
     data = read_mapping(path, "a study")
     resolved = []
     for entry in data.get("exploiters") or []:
         if isinstance(entry, str):
-            ref = Path(entry) if Path(entry).is_absolute() else path.parent / entry
-            if not ref.exists():
-                raise ValueError(f"{path}: no such training config {ref}")
-            resolved.append(load_train_config(ref))
+            resolved.append(load_train_config(beside(path, entry, "training config")))
         else:
             resolved.append(entry)
     data["exploiters"] = resolved
