@@ -50,14 +50,18 @@ def play(
     llm_model: Annotated[str | None, typer.Option(help="model of LLM seats (local: a model folder)")] = None,
     cache: Annotated[Path | None, typer.Option(help="LLM answer cache folder (replay reads it)")] = None,
     budget_usd: Annotated[float | None, typer.Option(help="LLM spending limit of the run (USD)")] = None,
+    on_budget: Annotated[str | None, typer.Option(help="at the budget: stop (default; resumable) or fallback")] = None,
+    max_fallback_rate: Annotated[float, typer.Option(help="exit 3 when an LLM seat fell back more often")] = 0.2,
 ) -> None:
     """Play one full game with scripted, LLM (``llm``, ``llm:persona=exploiter``) or other policies."""
-    from econlab.cli_llm import llm_files, make_factory
+    from econlab.cli_llm import check_rate, make_factory, stopped, write_record
     from econlab.cli_llm import report as llm_report
+    from econlab.errors import UserError
     from econlab.eval.recording import RecordWriter
     from econlab.eval.runner import GameSpec, play_game
     from econlab.eval.scenario import Scenario, load_scenario
     from econlab.game.jsnum import index as js_index
+    from econlab.policies.base import StopRun
 
     try:
         sc = load_scenario(scenario) if scenario else Scenario()
@@ -71,13 +75,14 @@ def play(
             sc = Scenario.model_validate(sc.model_dump() | changes)
         params = sc.game_params()
         assignment = sc.assignment(policy or ())
-        factory = make_factory(sc.llm, llm_backend, llm_base_url, llm_model, cache, budget_usd)
-        policies = factory.build(assignment)
+        check_rate(max_fallback_rate)
+        factory = make_factory(sc.llm, llm_backend, llm_base_url, llm_model, cache, budget_usd, on_budget)
+        policies = factory.build(assignment)  # LLM seats: preflight of key, endpoint and model
         spec = GameSpec(params=params, seed=seed, values=sc.values, market_ticks=sc.market_ticks,
                         chat_ticks=sc.chat_ticks, compat=sc.compat)
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, UserError) as exc:
         console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+        raise typer.Exit(getattr(exc, "exit_code", 2)) from exc
     folder = out or Path("runs") / f"play-{sc.treatment}-seed{seed}"
     writer = RecordWriter(folder, f"{sc.treatment}-seed{seed}")
     n_rounds = params.round_count + (1 if params.practice_round else 0)
@@ -108,12 +113,15 @@ def play(
         console.print(table)
         progress.advance(task)
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, disable=quiet, transient=True) as progress:
-        task = progress.add_task("rounds", total=n_rounds)
-        result = play_game(spec, policies, on_round=show_round, on_log=writer.append_log)
+    try:
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=console, disable=quiet, transient=True) as progress:
+            task = progress.add_task("rounds", total=n_rounds)
+            result = play_game(spec, policies, on_round=show_round, on_log=writer.append_log)
+    except StopRun as stop:  # the LLM budget with --on-budget stop
+        raise typer.Exit(stopped(console, writer, stop, spec.meta())) from None
     decisions = [d.to_json() for d in result.decisions]
-    path = writer.finish(result.record, {"decisions.json": decisions} | llm_files(result))
+    path, complete = write_record(writer, factory, result, {"decisions.json": decisions})
     game = result.game
     table = Table(title=f"Payment (paid round {game.reward_round})", title_justify="left")
     for col in ("seat", "role", "policy", "profit (points)", "reward (EUR)"):
@@ -127,8 +135,8 @@ def play(
     summary = ", ".join(f"{role}: {sum(v) / len(v):.2f} EUR avg" for role, v in by_role.items())
     invalid = sum(1 for d in result.decisions if not d.valid)
     console.print(f"Per role: {summary}. Decisions: {len(decisions)} ({invalid} rejected).")
-    console.print(f"Record: {path}")
-    status = llm_report(console, factory, result)
+    console.print(f"{'Record' if complete else 'Incomplete record'}: {path}")
+    status = llm_report(console, factory, result, max_fallback_rate)
     if status:
         raise typer.Exit(status)
 

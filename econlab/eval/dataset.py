@@ -7,10 +7,12 @@ Tables (one row per ...):
   fundamentals, trades, spread, taxes, snipes, offer, tally, chat);
 * ``seats``: game x round x seat (role, policy, persona, values, declarations, taxes, snipes, trades,
   cash, shares, request, vote, profit, payment);
-* ``decisions``: every action with its source (policy name, or ``human`` in a lab record) and validity
-  (unknown, null, for lab records);
+* ``decisions``: every action with its seat's ``policy`` and its ``source``, who decided: the policy name
+  for scripted and RL seats, ``human`` in a lab record, and for LLM seats ``llm`` (the model's answer) or
+  ``fallback:<reason>`` (``budget``, ``backend-error``, ``unparseable``: the documented fallback, including
+  fallbacks that do nothing, with no action); validity (unknown, null, for lab records);
 * ``orders`` (posted and cancelled orders) and ``trades``;
-* ``llm_calls``: the record's ``llm_calls`` entries (empty when no LLM seat played).
+* ``llm_calls``: the record's ``llm_calls`` entries with the same ``source`` (empty when no LLM seat played).
 
 A lab record (``{parameters, log}``, e.g. the shared human sessions) has no results section; it is
 replayed through the engine in ``compat="server"`` with the values of its ``session_number``, which
@@ -29,10 +31,11 @@ from typing import Any
 import pandas as pd
 
 from econlab.eval.market_stats import market_spreads
+from econlab.policies.llm.records import source_of
 
 TABLES = ("games", "rounds", "seats", "decisions", "orders", "trades", "llm_calls")
 ROLE_NAMES = {1: "speculator", 2: "developer", 3: "owner"}
-LLM_COLUMNS = ["game_id", "seat", "round", "phase"]
+LLM_COLUMNS = ["game_id", "seat", "round", "phase", "source"]
 #: columns of tables that can be empty (no market, no LLM seat), so that empty tables keep their schema
 EMPTY_COLUMNS = {
     "orders": ["game_id", "treatment", "scenario", "round", "phase", "seat", "kind", "side", "price", "quantity",
@@ -226,11 +229,13 @@ def game_rows(g: GameData) -> dict[str, list[dict[str, Any]]]:
     for d in g.decisions:
         action = d.get("action") or {}
         decisions.append(base | {"round": d.get("round"), "phase": d.get("phase"), "tick": d.get("tick"),
-                                 "seat": d.get("seat"), "source": d.get("policy"), "type": action.get("type"),
+                                 "seat": d.get("seat"), "policy": d.get("policy"),
+                                 "source": d.get("source") or d.get("policy"), "type": action.get("type"),
                                  "action": json.dumps(action, sort_keys=True), "valid": d.get("valid"),
                                  "error": d.get("error")})
     llm = [{"game_id": g.game_id} | {k: (json.dumps(v, sort_keys=True) if isinstance(v, (dict, list)) else v)
-                                     for k, v in call.items()} for call in g.record.get("llm_calls", [])]
+                                     for k, v in call.items()} | {"source": source_of(call)}
+           for call in g.record.get("llm_calls", [])]
     decs = g.decisions
     game = base | {"source": g.source, "seed": meta.get("tournament_seed"), "repetition": meta.get("repetition"),
                    "game_seed": meta.get("game_seed", meta.get("seed")), "session": num(params.get("session_number")),

@@ -3,8 +3,10 @@
 While a game runs its log entries are appended to ``<name>.partial.jsonl`` (one JSON object per
 line, flushed each tick), so a crash loses at most the game in progress and shows how far it got.
 At the end the full record is written to ``<name>.record.json`` through a temporary file and an
-atomic rename, and the partial file is removed. Existing finished records are never overwritten
-unless asked, which makes a rerun resume where it stopped.
+atomic rename, and the partial file is removed. A game that did not finish properly (the LLM budget
+stopped it, a replay missed the cache) gets no ``.record.json``: :meth:`RecordWriter.abandon` writes
+``<name>.incomplete.json`` instead, marked ``"complete": false`` with the reason in ``stopped``.
+Existing finished records are never overwritten unless asked, which makes a rerun resume where it stopped.
 """
 
 from __future__ import annotations
@@ -60,11 +62,40 @@ class RecordWriter:
             self._partial.close()
             self._partial = None
         write_atomic(self.final_path, dumps(record) + "\n")
+        if self.incomplete_path.exists():  # a resumed run: the finished record replaces the marked one
+            self.incomplete_path.unlink()
         for suffix, obj in (extra or {}).items():
             write_atomic(self.folder / f"{self.name}.{suffix}", dumps(obj) + "\n")
         if self.partial_path.exists():
             self.partial_path.unlink()
         return self.final_path
+
+
+    @property
+    def incomplete_path(self) -> Path:
+        """Where the marked record of a game that did not finish properly goes."""
+        return self.folder / f"{self.name}.incomplete.json"
+
+    def abandon(self, stopped: str, message: str, content: dict[str, Any],
+                extra: dict[str, Any] | None = None) -> Path:
+        """Write what there is as ``<name>.incomplete.json`` (``complete: false``, ``stopped``); no final record.
+
+        Args:
+            stopped: Short reason (``budget``, ``replay-miss``).
+            message: What happened and how to resume.
+            content: The game so far (its log, decisions, LLM calls, ...).
+            extra: Files beside it (``<name>.<suffix>``), as for :meth:`finish`.
+        """
+        if self._partial is not None:
+            self._partial.close()
+            self._partial = None
+        write_atomic(self.incomplete_path, dumps({"complete": False, "stopped": stopped, "message": message}
+                                                 | content) + "\n")
+        for suffix, obj in (extra or {}).items():
+            write_atomic(self.folder / f"{self.name}.{suffix}", dumps(obj) + "\n")
+        if self.partial_path.exists():
+            self.partial_path.unlink()
+        return self.incomplete_path
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -4,7 +4,13 @@
 drives the engine through :class:`econlab.game.schedule.Scheduler` (the same ticks as the env), asks
 each deciding seat's policy for an action built from its :func:`econlab.game.view.view`, and records
 every decision with its validity. A policy that raises, or returns an action the rules reject, loses
-that action only: the error is recorded and the game goes on.
+that action only: the error is recorded and the game goes on. A policy that raises
+:class:`~econlab.policies.base.StopRun` (an LLM budget spent with ``on_budget: stop``) stops the game: the
+exception goes to the caller with what was played so far in its ``partial``.
+
+Every decision names its ``source``: the policy's name for scripted and RL seats; for LLM seats ``llm``
+(the model's answer) or ``fallback:<reason>`` (the documented fallback: ``budget``, ``backend-error``,
+``unparseable``). An LLM fallback that does nothing (market, chat) is recorded too, with no action.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from econlab.game.params import ROLE_NAMES
 from econlab.game.record import build_record
 from econlab.game.schedule import Scheduler
 from econlab.game.view import view
-from econlab.policies.base import Policy, PolicyState
+from econlab.policies.base import Policy, PolicyState, StopRun
 
 ValuesMode = Literal["session", "uniform"]
 
@@ -75,11 +81,14 @@ class Decision:
     action: dict[str, Any] | None
     valid: bool
     error: str | None = None
+    #: who decided (module docstring); ``None``: the policy itself (``policy``)
+    source: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Plain data."""
         return {"round": self.round, "phase": self.phase, "tick": self.tick, "seat": self.seat, "policy": self.policy,
-                "action": self.action, "valid": self.valid, "error": self.error}
+                "source": self.source or self.policy, "action": self.action, "valid": self.valid,
+                "error": self.error}
 
 
 @dataclass
@@ -156,6 +165,7 @@ def play_game(spec: GameSpec, policies: Mapping[int, Policy], *, on_round: Round
         answers = loop.run_until_complete(_decide_all(game, deciders, policies, states)) if loop else None
         for seat in deciders:
             policy = policies[seat]
+            calls_before = len(states[seat].memory.get("llm_calls", ()))
             try:
                 if answers is not None:
                     answer = answers[seat]
@@ -164,14 +174,25 @@ def play_game(spec: GameSpec, policies: Mapping[int, Policy], *, on_round: Round
                     action, states[seat] = answer
                 else:
                     action, states[seat] = policy.act(view(game, seat), None, states[seat])
+            except StopRun as stop:
+                stop.partial = {"decisions": [d.to_json() for d in decisions], "log": game.log_json(0),
+                                "llm_calls": _llm_calls(game, states)}
+                if loop is not None:
+                    loop.close()
+                raise
             except Exception as exc:  # noqa: BLE001 - a failing policy must not stop the game
                 decisions.append(Decision(game.round, game.phase, scheduler.tick_in_phase, seat, policy.name, None,
                                           False, f"policy error: {exc!r}: {traceback.format_exc(limit=3)}"))
                 continue
+            calls = states[seat].memory.get("llm_calls", ())
+            source = calls[-1].get("source") if len(calls) > calls_before else None
             actions[seat] = action
             if action is not None:
                 pending[seat] = Decision(game.round, game.phase, scheduler.tick_in_phase, seat, policy.name,
-                                         action.to_message(game.game_id), True)
+                                         action.to_message(game.game_id), True, source=source)
+            elif source is not None and source != "llm":  # a fallback that does nothing is data too
+                decisions.append(Decision(game.round, game.phase, scheduler.tick_in_phase, seat, policy.name, None,
+                                          True, source=source))
         outcome = scheduler.step(game, actions, tick_rng)
         for seat, dec in pending.items():
             if seat in outcome.rejected:
@@ -188,11 +209,16 @@ def play_game(spec: GameSpec, policies: Mapping[int, Policy], *, on_round: Round
     meta = spec.meta() | {"policies": {str(s): policies[s].name for s in game.seats},
                           "roles": {str(p.number): ROLE_NAMES[p.role] for p in game.players}}
     record = build_record(game, meta)
-    llm_calls = sorted((c for s in game.seats for c in states[s].memory.get("llm_calls", ())),
-                       key=lambda c: (c["round"], c["phase"], c["step"], c["seat"]))
+    llm_calls = _llm_calls(game, states)
     if llm_calls:
         record["llm_calls"] = [{k: v for k, v in c.items() if k != "telemetry"} for c in llm_calls]
     return GameResult(game=game, record=record, decisions=decisions, llm_calls=llm_calls)
+
+
+def _llm_calls(game: Game, states: Mapping[int, PolicyState]) -> list[dict[str, Any]]:
+    """The LLM call rows of all seats in game order."""
+    return sorted((c for s in game.seats for c in states[s].memory.get("llm_calls", ())),
+                  key=lambda c: (c["round"], c["phase"], c["step"], c["seat"]))
 
 
 async def _decide_all(game: Game, deciders: list[int], policies: Mapping[int, Policy],

@@ -43,6 +43,23 @@ class PolicyState:
         return replace(self, step=self.step + 1, memory=merged)
 
 
+class StopRun(Exception):  # noqa: N818 - a stop, not an error of the policy
+    """A policy asks to stop the whole run cleanly (e.g. the LLM budget is spent and ``on_budget: stop``).
+
+    The game runner does not treat it as the seat's error: it lets it through with what was played so far
+    (``partial``: the decisions and LLM calls), so that the caller writes an incomplete, resumable record.
+
+    Attributes:
+        reason: Short machine-readable reason (``budget``).
+        partial: Filled in by the runner: ``{"decisions": [...], "llm_calls": [...], "log": [...]}``.
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.partial: dict[str, Any] = {}
+
+
 @runtime_checkable
 class Policy(Protocol):
     """Chooses the action of one seat from what the seat may know."""

@@ -38,7 +38,11 @@ class LLMConfig(BaseModel):
         backoff_max_s: Longest single backoff delay.
         concurrency: Most requests in flight at once (all seats sharing these settings together).
         cache_dir: Content-addressed answer cache (``None``: no cache; ``replay`` needs one).
-        budget_usd: Spending limit of the run; a call that could exceed it is not made.
+        budget_usd: Spending limit of the run; a call whose estimated cost would exceed it is not made.
+        on_budget: What happens at the limit: ``stop`` ends the run cleanly (the game in progress is written
+            as an incomplete record marked ``stopped: budget``; a rerun with a larger budget and the same
+            cache resumes without paying twice) or ``fallback`` (the seats take their documented fallback,
+            each such decision marked ``fallback:budget``).
         prices: Price table (YAML); ``None``: ``configs/llm/prices.yaml`` of the repository.
         templates_dir: A folder whose templates override the shipped ones (same relative paths).
         personas_dir: A folder with more persona YAML files.
@@ -71,6 +75,7 @@ class LLMConfig(BaseModel):
     concurrency: int = Field(default=16, ge=1, le=1024)
     cache_dir: Path | None = None
     budget_usd: float | None = Field(default=None, ge=0.0)
+    on_budget: Literal["stop", "fallback"] = "stop"
     prices: Path | None = None
     templates_dir: Path | None = None
     personas_dir: Path | None = None

@@ -1,7 +1,9 @@
 """Seat specs to policies: ``llm`` and ``llm:persona=exploiter,temperature=0.7`` beside the scripted names.
 
 All LLM seats with the same settings share one :class:`LLMSession` (backend, cache, concurrency
-limit); all sessions of a run share one budget :class:`~econlab.policies.llm.cost.Ledger`.
+limit); all sessions of a run share one budget :class:`~econlab.policies.llm.cost.Ledger`. When a
+session is first needed its backend is checked (:mod:`~econlab.policies.llm.preflight`: key, endpoint,
+model; once per endpoint), so that a run with a bad credential or URL stops before its first game.
 Per-seat keys: ``persona``, ``adapter`` (a LoRA folder: ``LLMConfig.lora``) and the :class:`LLMConfig`
 fields ``model``, ``temperature``, ``max_repairs``, ``max_tokens`` and ``market_every``.
 """
@@ -15,6 +17,7 @@ from econlab.policies.base import Policy
 from econlab.policies.llm.config import LLMConfig
 from econlab.policies.llm.cost import Ledger, load_prices
 from econlab.policies.llm.policy import LLMPolicy
+from econlab.policies.llm.preflight import Preflight
 from econlab.policies.llm.session import LLMSession
 
 SEAT_KEYS = ("model", "temperature", "max_repairs", "max_tokens", "market_every")
@@ -54,17 +57,22 @@ def parse_llm_spec(spec: str) -> tuple[str | None, dict[str, Any]]:
 class PolicyFactory:
     """Builds the policies of a run, sharing LLM sessions and one budget ledger."""
 
-    def __init__(self, config: LLMConfig | None = None) -> None:
+    def __init__(self, config: LLMConfig | None = None, *, preflight: bool = True) -> None:
+        """``preflight=False``: skip the backend check (a worker whose run was checked already)."""
         self.config = config or LLMConfig()
         self.ledger = Ledger(load_prices(self.config.prices), self.config.budget_usd)
         self.sessions: dict[LLMConfig, LLMSession] = {}
+        self.preflight = Preflight() if preflight else None
 
     def session(self, overrides: Mapping[str, Any] | None = None) -> LLMSession:
         """The shared session for the run's settings with ``overrides``."""
         cfg = LLMConfig.model_validate(self.config.model_dump() | dict(overrides or {})) if overrides \
             else self.config
         if cfg not in self.sessions:
-            self.sessions[cfg] = LLMSession(cfg, ledger=self.ledger)
+            session = LLMSession(cfg, ledger=self.ledger)  # the settings' own checks first (no network)
+            if self.preflight is not None:
+                self.preflight.check(cfg)
+            self.sessions[cfg] = session
         return self.sessions[cfg]
 
     def make(self, spec: str) -> Policy:

@@ -33,6 +33,42 @@ def call_rows(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def source_of(row: Mapping[str, Any]) -> str:
+    """Who decided an LLM call row: ``llm`` or ``fallback:<reason>`` (rows from before ``source``: its outcome)."""
+    if row.get("source"):
+        return str(row["source"])
+    if row.get("outcome") != "fallback":
+        return "llm"
+    reason = str(row.get("fallback_reason") or "")
+    return "fallback:budget" if reason.startswith("budget") else \
+        "fallback:backend-error" if reason.startswith("unreachable") else "fallback:unparseable"
+
+
+def fallback_shares(rows: Iterable[Mapping[str, Any]], key: Any = None) -> dict[Any, dict[str, Any]]:
+    """Per seat (or per ``key(row)``): decisions, fallbacks, their share and the count of each reason."""
+    out: dict[Any, dict[str, Any]] = {}
+    for r in rows:
+        k = key(r) if key is not None else int(r["seat"])
+        s = out.setdefault(k, {"role": r.get("role"), "decisions": 0, "fallbacks": 0, "share": 0.0,
+                               "reasons": defaultdict(int)})
+        s["decisions"] += 1
+        src = source_of(r)
+        if src.startswith("fallback:"):
+            s["fallbacks"] += 1
+            s["reasons"][src.partition(":")[2]] += 1
+    for s in out.values():
+        s["share"] = s["fallbacks"] / s["decisions"] if s["decisions"] else 0.0
+        s["reasons"] = dict(sorted(s["reasons"].items()))
+    return dict(sorted(out.items()))
+
+
+def fallback_line(label: str, s: Mapping[str, Any]) -> str:
+    """One summary line: ``seat 2 (developer): 14 decisions, 3 fell back (21.4%: budget 2, unparseable 1)``."""
+    reasons = ", ".join(f"{k} {v}" for k, v in s["reasons"].items())
+    return (f"{label}: {s['decisions']} decisions, {s['fallbacks']} fell back ({100 * s['share']:.1f}%"
+            + (f": {reasons})" if reasons else ")"))
+
+
 def summarize_calls(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """Counts, tokens and cost of a game's rows, in total and per seat."""
     per_seat: dict[int, dict[str, Any]] = defaultdict(lambda: {"decisions": 0, "prompt_tokens": 0,

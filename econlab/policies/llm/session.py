@@ -21,6 +21,7 @@ import numpy as np
 from econlab.game.actions import Action
 from econlab.game.view import SeatView
 from econlab.policies import viewtools as vt
+from econlab.policies.base import StopRun
 from econlab.policies.llm.backends import Backend, BackendError, Completion, ReplayMiss, make_backend
 from econlab.policies.llm.cache import AnswerCache, cache_key
 from econlab.policies.llm.config import LLMConfig
@@ -32,6 +33,10 @@ from econlab.policies.truthful import Truthful
 
 #: decisions whose fallback is the truthful policy's action; the others (market, chat) fall back to doing nothing
 TRUTHFUL_FALLBACK = frozenset({"declare1", "declare2", "snipe1", "snipe2", "request", "offer", "vote"})
+
+
+#: the reasons of ``fallback:<reason>`` sources
+FALLBACK_REASONS = ("budget", "backend-error", "unparseable")
 
 
 def fallback_action(view: SeatView, decision: str) -> Action | None:
@@ -146,8 +151,8 @@ class LLMSession:
             self.replay_misses.append(where)
             raise ReplayMiss(f"replay: no cached answer for {where}; play once with a live backend and the same "
                              f"--cache, seed and settings first")
-        reserved = self.ledger.reserve(self.model, sum(len(m["content"]) for m in messages),
-                                       self.config.effective_max_tokens())
+        texts = [m["content"] for m in messages]
+        reserved = self.ledger.reserve(self.model, texts, self.config.effective_max_tokens())
         try:
             async with self._semaphore():
                 t0 = time.perf_counter()
@@ -157,19 +162,25 @@ class LLMSession:
         except BaseException:
             self.ledger.release(reserved)
             raise
-        spent = self.ledger.charge(self.model, comp.prompt_tokens, comp.completion_tokens, reserved)
+        spent = self.ledger.charge(self.model, comp.prompt_tokens, comp.completion_tokens, reserved,
+                                   prompt_chars=sum(len(t) for t in texts))
         if self.cache is not None:
             self.cache.put(key, {"text": comp.text, "prompt_tokens": comp.prompt_tokens,
                                  "completion_tokens": comp.completion_tokens, "structured": comp.structured})
         return comp, {"cache_hit": False, "latency_ms": round(latency, 1), "spent_usd": spent,
-                      "transport": comp.attempts}
+                      "estimated_usd": reserved, "transport": comp.attempts}
 
     async def decide(self, view: SeatView, persona: Persona, seed: int, step: int
                      ) -> tuple[Action | None, dict[str, Any] | None]:
         """The seat's action for its current decision and the row describing the call (``None``: no decision).
 
+        The row's ``source`` says who decided: ``llm`` (a valid answer, first time or repaired) or
+        ``fallback:<reason>`` with the reason ``budget``, ``backend-error`` (unreachable or refused) or
+        ``unparseable`` (no valid answer after the repairs); see :data:`FALLBACK_REASONS`.
+
         Raises:
             ReplayMiss: ``replay`` backend without a cached answer (names seat, round and phase).
+            StopRun: The budget is spent and ``on_budget`` is ``stop``.
         """
         decision = vt.decision(view)
         if decision is None:
@@ -184,10 +195,10 @@ class LLMSession:
             "phase": view.phase, "phase_name": view.phase_name, "decision": decision, "step": step,
             "model": self.model, "prompt_hash": prompt_hash(messages), "messages": messages, "attempts": [],
             "action": None, "outcome": None, "repairs": 0, "fallback_reason": None,
-            "prompt_tokens": 0, "completion_tokens": 0, "cost_usd": None,
+            "prompt_tokens": 0, "completion_tokens": 0, "cost_usd": None, "source": "llm",
         }
         telemetry: dict[str, Any] = {"latency_ms": 0.0, "cache_hits": 0, "calls": 0, "spent_usd": 0.0,
-                                     "transport": []}
+                                     "estimated_usd": 0.0, "transport": []}
         row["telemetry"] = telemetry
         convo = list(messages)
         action: Action | None = None
@@ -196,16 +207,21 @@ class LLMSession:
             try:
                 comp, tel = await self.complete(convo, schema, seed, where)
             except BudgetExceeded as exc:
+                if self.config.on_budget == "stop":
+                    raise StopRun("budget", f"{exc} (on_budget: stop)") from exc
                 row["fallback_reason"] = str(exc)
+                row["source"] = "fallback:budget"
                 break
             except BackendError as exc:
                 telemetry["transport"] += exc.attempts
                 row["fallback_reason"] = f"unreachable: {exc}"
+                row["source"] = "fallback:backend-error"
                 break
             telemetry["latency_ms"] = round(telemetry["latency_ms"] + tel["latency_ms"], 1)
             telemetry["cache_hits"] += int(tel["cache_hit"])
             telemetry["calls"] += int(not tel["cache_hit"])
             telemetry["spent_usd"] += tel["spent_usd"]
+            telemetry["estimated_usd"] += tel.get("estimated_usd", 0.0)
             telemetry["transport"] += tel["transport"]
             row["prompt_tokens"] += comp.prompt_tokens
             row["completion_tokens"] += comp.completion_tokens
@@ -224,6 +240,7 @@ class LLMSession:
             action = fallback_action(view, decision)
             row["outcome"] = "fallback"
             if row["fallback_reason"] is None:
+                row["source"] = "fallback:unparseable"
                 row["fallback_reason"] = f"invalid after {len(row['attempts'])} attempts: " \
                                          f"{row['attempts'][-1]['error'] if row['attempts'] else 'no answer'}"
         row["repairs"] = max(0, len(row["attempts"]) - 1)

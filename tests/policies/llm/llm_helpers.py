@@ -26,8 +26,8 @@ def config(url: str | None, cache: Path | None = None, **kw: Any) -> LLMConfig:
 
 
 def play_llm(treatment: str, cfg: LLMConfig, seed: int = 3, persona: str = "profit-maximiser",
-             **spec_kw: Any) -> tuple[GameResult, PolicyFactory]:
-    factory = PolicyFactory(cfg)
+             preflight: bool = True, **spec_kw: Any) -> tuple[GameResult, PolicyFactory]:
+    factory = PolicyFactory(cfg, preflight=preflight)
     policies = factory.build({s: f"llm:persona={persona}" for s in range(1, SEATS[treatment] + 1)})
     return play_game(spec(treatment, seed, **spec_kw), policies), factory
 

@@ -38,11 +38,21 @@ class _Server(ThreadingHTTPServer):
 
 
 class LoopbackServer:
-    """Serves ``POST /v1/chat/completions`` from ``script(body, times_seen)`` on a free loopback port."""
+    """Serves ``POST /v1/chat/completions`` from ``script(body, times_seen)`` on a free loopback port.
 
-    def __init__(self, script: Script, structured: bool = True) -> None:
+    ``GET /v1/models`` lists ``models`` (``None``: answers 404, like endpoints that do not list models);
+    ``api_key``: requests without ``Authorization: Bearer <api_key>`` get 401. Model listings are counted
+    in ``listings``, not in ``bodies``.
+    """
+
+    def __init__(self, script: Script, structured: bool = True,
+                 models: tuple[str, ...] | None = ("loopback-small", "loopback-large"),
+                 api_key: str | None = None) -> None:
         self.script = script
         self.structured = structured
+        self.models = models
+        self.api_key = api_key
+        self.listings = 0
         self.bodies: list[dict[str, Any]] = []
         self.statuses: Counter[int] = Counter()
         self._seen: Counter[str] = Counter()
@@ -55,8 +65,40 @@ class LoopbackServer:
             def log_message(self, *args: Any) -> None:  # keep test output quiet
                 pass
 
+            def _send(self, status: int, payload: dict[str, Any]) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _authorized(self) -> bool:
+                if server.api_key is None or self.headers.get("authorization") == f"Bearer {server.api_key}":
+                    return True
+                self._send(401, {"error": {"message": "Incorrect API key provided", "type": "invalid_request_error",
+                                           "code": "invalid_api_key"}})
+                return False
+
+            def do_GET(self) -> None:  # noqa: N802
+                if not self._authorized():
+                    return
+                with server._lock:
+                    server.listings += 1
+                if not self.path.endswith("/models") or server.models is None:
+                    self._send(404, {"error": {"message": f"no route {self.path}"}})
+                    return
+                self._send(200, {"object": "list", "data": [{"id": m, "object": "model", "owned_by": "loopback"}
+                                                            for m in server.models]})
+
             def do_POST(self) -> None:  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
+                if not self._authorized():
+                    return
+                if server.models is not None and body.get("model") not in server.models:
+                    self._send(404, {"error": {"message": f"The model `{body.get('model')}` does not exist",
+                                               "type": "invalid_request_error", "code": "model_not_found"}})
+                    return
                 reply = server.handle(self.path, body)
                 with server._lock:
                     server.inflight += 1

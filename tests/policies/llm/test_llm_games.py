@@ -29,8 +29,8 @@ def test_full_game_then_cache_replay(treatment: str, tmp_path: Path, api_key: st
     else:
         assert {r["decision"] for r in rows} >= {"declare1", "snipe1", "market", "declare2", "snipe2"}
     assert api_key not in all_text(first)
-    # rerun: same seed, the server is gone, the cache answers everything
-    again, factory2 = play_llm(treatment, config(srv.url, cache))
+    # rerun: same seed, the server is gone (so no preflight), the cache answers everything
+    again, factory2 = play_llm(treatment, config(srv.url, cache), preflight=False)
     assert factory2.http_calls == 0
     assert record_bytes(again) == record_bytes(first)
     assert all(r["telemetry"]["cache_hits"] == len(r["attempts"]) for r in again.llm_calls)

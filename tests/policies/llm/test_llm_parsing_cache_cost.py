@@ -51,10 +51,15 @@ def test_prices_and_budget(tmp_path: Path) -> None:
     assert prices["loopback-small"] == Price(0.15, 0.60)
     ledger = Ledger(prices, budget_usd=0.001)
     assert ledger.cost("loopback-small", 1000, 1000) == pytest.approx(0.00075)
-    reserved = ledger.reserve("loopback-small", 3000, 100)
-    assert ledger.charge("loopback-small", 1000, 100, reserved) == pytest.approx(0.00021)
+    # first call: prompt chars / 4, completion at the worst case (the prior)
+    assert ledger.estimate_tokens("loopback-small", ["x" * 3000], 100) == (751, 100)
+    reserved = ledger.reserve("loopback-small", ["x" * 3000], 100)
+    assert reserved == pytest.approx(Price(0.15, 0.60).cost(751, 100))
+    assert ledger.charge("loopback-small", 1000, 20, reserved, prompt_chars=3000) == pytest.approx(0.000162)
+    # measured: 3 chars per token, one completion of 20 tokens -> (100 + 20) / 2 = 60
+    assert ledger.estimate_tokens("loopback-small", ["x" * 3000], 100) == (1001, 60)
     with pytest.raises(BudgetExceeded, match="budget: spent"):
-        ledger.reserve("loopback-small", 30000, 1000)
+        ledger.reserve("loopback-small", ["x" * 30000], 1000)
     assert ledger.stopped_reason and ledger.reserved_usd == 0
     with pytest.raises(ValueError, match="needs a price"):
         Ledger(prices, budget_usd=1).check_model("unknown-model")
