@@ -35,6 +35,7 @@ def register(app: typer.Typer) -> None:
         """Search the rules for the configured social objective (resumable), report, export, check."""
         from econlab.design.config import load_design_config
         from econlab.design.search import best, run_search
+        from econlab.errors import UserError
 
         try:
             cfg = load_design_config(config)
@@ -47,9 +48,13 @@ def register(app: typer.Typer) -> None:
                 changes["workers"] = workers
             if changes:
                 cfg = type(cfg).model_validate(cfg.model_dump() | changes)
-        except ValueError as exc:
+            if cfg.designer.kind == "llm":
+                from econlab.cli_llm import preflight
+
+                preflight(cfg.llm)  # key, endpoint and model, before the run folder is made
+        except (ValueError, UserError) as exc:
             console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(2) from exc
+            raise typer.Exit(getattr(exc, "exit_code", 2)) from exc
 
         def show(c: object) -> None:
             from econlab.design.store import Candidate

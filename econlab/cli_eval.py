@@ -19,6 +19,7 @@ def tournament(
     out: Annotated[Path | None, typer.Option(help="run folder (default runs/tournament-NAME)")] = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
     with_report: Annotated[bool, typer.Option("--report/--no-report", help="also write OUT/report.html")] = True,
+    max_fallback_rate: Annotated[float, typer.Option(help="exit 3 when an LLM seat fell back more often")] = 0.2,
 ) -> None:
     """Play every game of a tournament (skipping finished ones), write the tables (OUT/tables) and the report."""
     from rich.progress import (
@@ -30,12 +31,15 @@ def tournament(
         TimeRemainingColumn,
     )
 
-    from econlab.eval.tournament import run_tournament
+    from econlab.cli_llm import check_rate, tournament_report
+    from econlab.errors import UserError
+    from econlab.eval.tournament import RECORDS, run_tournament
     from econlab.eval.tournament_config import load_tournament
 
     try:
+        check_rate(max_fallback_rate)
         cfg = load_tournament(config)
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, UserError) as exc:
         console.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from exc
     folder = out or Path("runs") / f"tournament-{cfg.name}"
@@ -48,9 +52,9 @@ def tournament(
 
         try:
             summary = run_tournament(cfg, folder, workers=workers, ray_address=ray, on_progress=show)
-        except (ValueError, RuntimeError) as exc:
+        except (ValueError, RuntimeError, UserError) as exc:
             console.print(f"[red]error:[/red] {escape(str(exc))}")
-            raise typer.Exit(2) from exc
+            raise typer.Exit(getattr(exc, "exit_code", 2)) from exc
     console.print(f"{summary.total} games ({summary.played} played, {summary.skipped} already done) in "
                   f"{summary.wall_s:.1f} s with {'Ray' if ray else f'{workers} worker(s)'}; "
                   f"tables: {folder / 'tables'}")
@@ -58,6 +62,9 @@ def tournament(
         from econlab.eval.report import write_report
 
         console.print(f"Report: {write_report(folder)}")
+    status = tournament_report(console, folder / RECORDS, summary, max_fallback_rate)
+    if status:
+        raise typer.Exit(status)
 
 
 def report(

@@ -46,6 +46,19 @@ def llm_files(result: Any) -> dict[str, Any]:
     return {"llm_calls.json": call_rows(result.llm_calls)} if result.llm_calls else {}
 
 
+def preflight(settings: Mapping[str, Any]) -> None:
+    """Check the LLM backend of ``settings`` (an ``llm:`` section) before work starts (``econlab design``).
+
+    Raises:
+        UserError: The backend cannot answer (:mod:`econlab.policies.llm.preflight`).
+        ValueError: Invalid settings.
+    """
+    from econlab.policies.llm import LLMConfig
+    from econlab.policies.llm.preflight import Preflight
+
+    Preflight().check(LLMConfig.model_validate(dict(settings)))
+
+
 def check_rate(rate: float) -> float:
     """``--max-fallback-rate`` between 0 and 1.
 
@@ -118,5 +131,28 @@ def report(console: Console, factory: Any, result: Any, max_rate: float = MAX_FA
     if over:
         console.print(f"[red]error:[/red] LLM seats fell back on more than {max_rate:.0%} of their decisions "
                       "(--max-fallback-rate); the results are not the model's play")
+        return EXIT_FALLBACK
+    return 0
+
+
+def tournament_report(console: Console, records: Path, summary: Any, max_rate: float) -> int:
+    """Fallback lines per scenario and LLM seat of a tournament, and its exit status (module docstring)."""
+    import json
+
+    rows: list[dict[str, Any]] = []
+    for path in sorted(records.glob("*.record.json")):
+        record = json.loads(path.read_text(encoding="utf-8"))
+        scenario = (record.get("econlab") or {}).get("scenario")
+        rows += [dict(r, scenario=scenario) for r in record.get("llm_calls") or ()]
+    over = seat_summaries(console, rows, max_rate, key=lambda r: (str(r["scenario"]), int(r["seat"])),
+                          label=lambda k, s: f"LLM seat {k[1]} ({s['role']}) of scenario {k[0]}") if rows else False
+    if summary.incomplete:
+        reasons = ", ".join(sorted({r for _, r in summary.incomplete}))
+        console.print(f"[red]error:[/red] {len(summary.incomplete)} games stopped without a record ({reasons}; "
+                      f"first: {summary.incomplete[0][0]}); see records/*.incomplete.json, a rerun plays them again")
+        return EXIT_MISMATCH
+    if over:
+        console.print(f"[red]error:[/red] LLM seats fell back on more than {max_rate:.0%} of their decisions "
+                      "(--max-fallback-rate); the results are not the models' play")
         return EXIT_FALLBACK
     return 0

@@ -84,6 +84,7 @@ def connect(
     """Play seats of a game on a live IBEX server (econlab serve or the lab's) with econlab policies."""
     import asyncio
 
+    from econlab.errors import UserError
     from econlab.eval.recording import RecordWriter
     from econlab.game.params import ROLE_NAMES
     from econlab.policies.llm.factory import PolicyFactory
@@ -102,10 +103,10 @@ def connect(
         # scripted names, ``rl:PATH`` checkpoints and ``llm`` seats (settings from the environment's defaults)
         factory = PolicyFactory()
         for name in {*by_key.values(), default}:
-            factory.make(name)  # fail before joining
-    except ValueError as exc:
+            factory.make(name)  # fail before joining (LLM seats: preflight of key, endpoint and model)
+    except (ValueError, UserError) as exc:
         console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+        raise typer.Exit(getattr(exc, "exit_code", 2)) from exc
 
     def policy_for(seat: int, role: int):  # noqa: ANN202 - Policy
         return factory.make(by_key.get(str(seat), by_key.get(ROLE_NAMES[role], default)))

@@ -7,6 +7,12 @@ Layout of a run folder::
     RUN/records/<game_id>.decisions.json  the runner's decisions of that game
     RUN/tables/*.parquet                  tidy tables built from all records (econlab.eval.dataset)
 
+LLM seats take their settings from the scenario's ``llm:`` section (a ``budget_usd`` there applies to each
+game); their backends are checked once before any game (:mod:`econlab.policies.llm.preflight`). A game
+that cannot finish properly (the budget with ``on_budget: stop``, a replay that missed the cache) gets
+``RUN/records/<game_id>.incomplete.json`` (``complete: false``, ``stopped``) instead of a record, so it
+is neither in the tables nor counted as finished, and a rerun plays it again.
+
 Resuming: a game counts as finished when its record file exists. The decisions file is written first and
 the record last, each through a temporary file and an atomic rename, so a crash or a kill loses at most the
 games in flight and never leaves a half-written or duplicated game; a rerun plays only the missing ones.
@@ -41,6 +47,8 @@ class TournamentSummary:
     skipped: int
     played: int
     wall_s: float
+    #: ids of games that stopped without a record (``.incomplete.json``), with the reason
+    incomplete: tuple[tuple[str, str], ...] = ()
 
 
 def record_path(records_dir: Path, gid: str) -> Path:
@@ -55,6 +63,7 @@ def play_task(task: GameTask, records_dir: str) -> str:
         The game id. A game whose record already exists is not played again.
     """
     from econlab.eval.runner import GameSpec, play_game
+    from econlab.policies.base import StopRun
     from econlab.policies.llm.factory import PolicyFactory
 
     folder = Path(records_dir)
@@ -64,31 +73,56 @@ def play_task(task: GameTask, records_dir: str) -> str:
     sc = task.scenario
     spec = GameSpec(params=sc.game_params(), seed=task.game_seed, values=sc.values, market_ticks=sc.market_ticks,
                     chat_ticks=sc.chat_ticks, compat=sc.compat)
-    # scripted names and ``rl:PATH`` checkpoints (torch loads only for those)
-    factory = PolicyFactory()
+    # scripted names, ``rl:PATH`` checkpoints (torch loads only for those) and LLM seats (checked before the run)
+    factory = PolicyFactory(_llm_config(sc), preflight=False)
     policies = {seat: factory.make(name) for seat, name in sc.assignment().items()}
-    result = play_game(spec, policies)
+    incomplete = folder / f"{task.game_id}.incomplete.json"
+    try:
+        result = play_game(spec, policies)
+    except StopRun as stop:
+        write_atomic(incomplete, dumps({"complete": False, "stopped": stop.reason, "message": str(stop),
+                                        "game_id": task.game_id} | stop.partial) + "\n")
+        return task.game_id
+    if factory.replay_misses:
+        write_atomic(incomplete, dumps({"complete": False, "stopped": "replay-miss", "game_id": task.game_id,
+                                        "message": f"no cached answer for {factory.replay_misses[0]}",
+                                        "record": result.record}) + "\n")
+        return task.game_id
     record = result.record
     record["econlab"] = dict(record["econlab"], game_id=task.game_id, scenario=sc.name, tournament_seed=task.seed,
                              repetition=task.repetition, game_seed=task.game_seed)
     write_atomic(folder / f"{task.game_id}.decisions.json", dumps([d.to_json() for d in result.decisions]) + "\n")
     write_atomic(final, dumps(record) + "\n")
+    if incomplete.exists():
+        incomplete.unlink()
     return task.game_id
+
+
+def _llm_config(scenario: object) -> object:
+    from econlab.policies.llm.config import LLMConfig
+
+    return LLMConfig.model_validate(getattr(scenario, "llm", None) or {})
 
 
 def check_policies(tasks: Sequence[GameTask]) -> None:
     """Build every scenario's policies once, so that a bad name stops the run before any game starts."""
+    from econlab.errors import UserError
     from econlab.policies.llm.factory import PolicyFactory
+    from econlab.policies.llm.preflight import Preflight
 
-    factory = PolicyFactory()
+    preflight = Preflight()  # one check per endpoint for the whole run
     seen: set[tuple[str, str]] = set()
     for t in tasks:
         if (t.treatment, t.scenario.name) in seen:
             continue
         seen.add((t.treatment, t.scenario.name))
         try:
-            for name in set(t.scenario.assignment().values()):
+            factory = PolicyFactory(_llm_config(t.scenario), preflight=False)
+            factory.preflight = preflight
+            for name in sorted(set(t.scenario.assignment().values())):
                 factory.make(name)
+        except UserError as exc:
+            raise UserError(f"scenario {t.scenario.name!r} ({t.treatment}): {exc}", exc.exit_code) from None
         except ValueError as exc:
             raise ValueError(f"scenario {t.scenario.name!r} ({t.treatment}): {exc}") from exc
 
@@ -124,11 +158,11 @@ def run_tournament(config: TournamentConfig, out_dir: str | Path, *, workers: in
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     out = Path(out_dir)
+    tasks = config.tasks()
+    check_policies(tasks)  # before anything is written
     _check_manifest(out, config)
     records = out / RECORDS
     records.mkdir(parents=True, exist_ok=True)
-    tasks = config.tasks()
-    check_policies(tasks)
     pending = [t for t in tasks if not record_path(records, t.game_id).exists()]
     done = len(tasks) - len(pending)
     start = time.perf_counter()
@@ -155,7 +189,13 @@ def run_tournament(config: TournamentConfig, out_dir: str | Path, *, workers: in
 
         write_tables(build(records, games=[t.game_id for t in tasks], workers=1 if ray_address else workers),
                      out / TABLES)
-    return TournamentSummary(out, len(tasks), len(tasks) - len(pending), len(pending), time.perf_counter() - start)
+    stopped = []
+    for t in pending:
+        marker = records / f"{t.game_id}.incomplete.json"
+        if marker.exists() and not record_path(records, t.game_id).exists():
+            stopped.append((t.game_id, str(json.loads(marker.read_text(encoding="utf-8")).get("stopped"))))
+    return TournamentSummary(out, len(tasks), len(tasks) - len(pending), len(pending), time.perf_counter() - start,
+                             tuple(stopped))
 
 
 def _run_pool(pending: Sequence[GameTask], records: Path, workers: int, tick: Callable[[], None]) -> None:

@@ -69,10 +69,9 @@ class PolicyFactory:
         cfg = LLMConfig.model_validate(self.config.model_dump() | dict(overrides or {})) if overrides \
             else self.config
         if cfg not in self.sessions:
-            session = LLMSession(cfg, ledger=self.ledger)  # the settings' own checks first (no network)
-            if self.preflight is not None:
+            if self.preflight is not None:  # before the session, which creates the cache folder
                 self.preflight.check(cfg)
-            self.sessions[cfg] = session
+            self.sessions[cfg] = LLMSession(cfg, ledger=self.ledger)
         return self.sessions[cfg]
 
     def make(self, spec: str) -> Policy:

@@ -117,8 +117,9 @@ class Preflight:
 
     @staticmethod
     def _tiny_call(base: str, config: LLMConfig, key: str, model: str) -> None:
-        body = {"model": model, "messages": [{"role": "user", "content": "Reply with OK."}], "max_tokens": 1,
-                "temperature": 0}
+        body = {"model": model, "messages": [{"role": "system", "content": "This is a connection check."},
+                                             {"role": "user", "content": "Reply with OK."}],
+                "max_tokens": 1, "temperature": 0}
         resp = _request("POST", f"{base}/chat/completions", key, base, body)
         if resp.status_code == 404 or (resp.status_code == 400 and "model" in resp.text.lower()):
             raise UserError(f"model {model!r} is not served by {base} (HTTP {resp.status_code}: "

@@ -28,6 +28,7 @@ def call_rows(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         flat["cache_hits"] = tel.get("cache_hits")
         flat["http_calls"] = tel.get("calls")
         flat["spent_usd"] = tel.get("spent_usd")
+        flat["estimated_usd"] = tel.get("estimated_usd")  # what the budget reserved for the calls made
         flat["transport_failures"] = [t["error"] for t in tel.get("transport", ())]
         out.append(flat)
     return out

@@ -40,17 +40,21 @@ class _Server(ThreadingHTTPServer):
 class LoopbackServer:
     """Serves ``POST /v1/chat/completions`` from ``script(body, times_seen)`` on a free loopback port.
 
-    ``GET /v1/models`` lists ``models`` (``None``: answers 404, like endpoints that do not list models);
-    ``api_key``: requests without ``Authorization: Bearer <api_key>`` get 401. Model listings are counted
-    in ``listings``, not in ``bodies``.
+    ``GET /v1/models`` lists ``models`` (``lists_models=False``: 404, like endpoints that do not list
+    models); a chat request for another model gets 404 (``models=None``: any model is served).
+    ``api_key``: requests without ``Authorization: Bearer <api_key>`` get 401. ``models_status``: the
+    status of the listing (500 for a broken endpoint). Model listings are counted in ``listings``, not
+    in ``bodies``.
     """
 
     def __init__(self, script: Script, structured: bool = True,
                  models: tuple[str, ...] | None = ("loopback-small", "loopback-large"),
-                 api_key: str | None = None) -> None:
+                 api_key: str | None = None, lists_models: bool = True, models_status: int = 200) -> None:
         self.script = script
         self.structured = structured
         self.models = models
+        self.lists_models = lists_models
+        self.models_status = models_status
         self.api_key = api_key
         self.listings = 0
         self.bodies: list[dict[str, Any]] = []
@@ -85,11 +89,14 @@ class LoopbackServer:
                     return
                 with server._lock:
                     server.listings += 1
-                if not self.path.endswith("/models") or server.models is None:
+                if not self.path.endswith("/models") or not server.lists_models:
                     self._send(404, {"error": {"message": f"no route {self.path}"}})
                     return
+                if server.models_status != 200:
+                    self._send(server.models_status, {"error": {"message": "scripted listing failure"}})
+                    return
                 self._send(200, {"object": "list", "data": [{"id": m, "object": "model", "owned_by": "loopback"}
-                                                            for m in server.models]})
+                                                            for m in server.models or ()]})
 
             def do_POST(self) -> None:  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
