@@ -64,6 +64,8 @@ class TrainConfig(BaseModel):
         hidden: Hidden layer sizes of the policy and value MLPs.
         num_env_runners: RLlib env runners (0: sample in the driver).
         reward_scale: Factor on the rewards (euros).
+        max_opponent_error_rate: Training stops with the error when an opponent (fixed seat) policy raised on
+            more than this share of its decisions (see :mod:`econlab.training.fixed_seat_env`).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
@@ -92,6 +94,7 @@ class TrainConfig(BaseModel):
     hidden: list[int] = Field(default_factory=lambda: [64, 64], min_length=1)
     num_env_runners: int = Field(default=0, ge=0, le=2)
     reward_scale: float = Field(default=1.0, gt=0)
+    max_opponent_error_rate: float = Field(default=0.05, ge=0, le=1)
 
     @field_validator("name")
     @classmethod

@@ -16,6 +16,13 @@ occupied by any econlab policy built from its seat spec (scripted, ``llm:...`` f
   noop-only mask). Rewards (round profit / the role's ``reward_scale_factor`` x ``reward_scale``)
   accumulate and are paid at the next stop; when the game ends every agent gets a final observation
   with ``terminations`` True.
+* Failing opponents: a fixed seat's policy that raises loses that action (as in the runner), and the
+  failure is counted per opponent seat: ``infos[agent]["opponent_errors"]`` and
+  ``["opponent_decisions"]`` (``{seat: count}`` since the env was made) and :attr:`FixedSeatEnv.opponent_stats`.
+  When an opponent has failed more than ``max_opponent_error_rate`` of its decisions (counted over at
+  least :data:`MIN_DECISIONS_FOR_RATE` decisions, so that the first failures of a broken opponent stop the
+  run early too) the env raises a ``RuntimeError`` naming the seat, its policy and the last error, so
+  that training stops instead of learning against an opponent that does nothing.
 * Seeds: ``reset(seed=s)`` plays game seed ``s`` (with ``session_from_seed``: lab session ``1 + s % 11``);
   ``reset()`` draws the next seed from the env's generator (seeded by ``seed``).
 """
@@ -39,6 +46,8 @@ from econlab.training import features as ft
 from econlab.training import menu
 
 AgentID = str
+#: the error share of an opponent is taken over at least this many decisions
+MIN_DECISIONS_FOR_RATE = 20
 
 
 def agent_id(seat: int) -> AgentID:
@@ -63,7 +72,7 @@ class FixedSeatEnv(ParallelEnv[AgentID, dict[str, np.ndarray], int]):
 
     def __init__(self, scenario: Scenario, learn: Sequence[int], *, session_from_seed: bool = True,
                  seed: int | None = None, reward_scale: float = 1.0,
-                 policies: Mapping[int, Policy] | None = None) -> None:
+                 policies: Mapping[int, Policy] | None = None, max_opponent_error_rate: float = 0.05) -> None:
         """Create the env.
 
         Args:
@@ -73,6 +82,7 @@ class FixedSeatEnv(ParallelEnv[AgentID, dict[str, np.ndarray], int]):
             seed: Seed of the generator of episode seeds used by ``reset()`` without a seed.
             reward_scale: Factor on the rewards.
             policies: Ready-made fixed-seat policies by seat (override the scenario's specs).
+            max_opponent_error_rate: Largest share of failed decisions an opponent may have (module docstring).
 
         Raises:
             ValueError: Voting, an unknown or repeated learning seat, or no learning seat.
@@ -85,6 +95,9 @@ class FixedSeatEnv(ParallelEnv[AgentID, dict[str, np.ndarray], int]):
             raise ValueError(f"learn must name distinct seats of {sorted(assignment)}, got {learn}")
         if not (reward_scale > 0):
             raise ValueError(f"reward_scale must be > 0, got {reward_scale}")
+        if not 0.0 <= max_opponent_error_rate <= 1.0:
+            raise ValueError(f"max_opponent_error_rate must be between 0 and 1, got {max_opponent_error_rate}")
+        self.max_opponent_error_rate = float(max_opponent_error_rate)
         self.scenario, self.learn = scenario, learn
         self.session_from_seed, self.reward_scale = session_from_seed, float(reward_scale)
         self.params = scenario.game_params()
@@ -96,6 +109,9 @@ class FixedSeatEnv(ParallelEnv[AgentID, dict[str, np.ndarray], int]):
 
             given |= PolicyFactory(LLMConfig.model_validate(scenario.llm)).build(missing)
         self.fixed: dict[int, Policy] = {s: given[s] for s in fixed_specs}
+        self._opp_decisions = dict.fromkeys(self.fixed, 0)
+        self._opp_errors = dict.fromkeys(self.fixed, 0)
+        self._opp_last_error: dict[int, str] = {}
         self.possible_agents = [agent_id(s) for s in learn]
         self.agents: list[AgentID] = []
         self._seat = {agent_id(s): s for s in learn}
@@ -147,7 +163,7 @@ class FixedSeatEnv(ParallelEnv[AgentID, dict[str, np.ndarray], int]):
         self.scheduler.advance(self.game)
         self._calls = dict.fromkeys(self.learn, 0)
         obs, _ = self._advance({}, play_first=False)
-        return obs, {a: {} for a in obs}
+        return obs, {a: self._opponent_info() for a in obs}
 
     def step(self, actions: Mapping[AgentID, Any]) -> tuple[
             dict[AgentID, dict[str, np.ndarray]], dict[AgentID, float], dict[AgentID, bool],
@@ -179,7 +195,7 @@ class FixedSeatEnv(ParallelEnv[AgentID, dict[str, np.ndarray], int]):
             self._pending[a] = 0.0
         terms = dict.fromkeys(obs, done)
         truncs = dict.fromkeys(obs, False)
-        infos = {a: {"masked": self.masked} for a in obs}
+        infos = {a: {"masked": self.masked} | self._opponent_info() for a in obs}
         if done:
             self.agents = []
         return obs, rewards, terms, truncs, infos
@@ -213,16 +229,37 @@ class FixedSeatEnv(ParallelEnv[AgentID, dict[str, np.ndarray], int]):
                 if seat in self._calls:
                     self._calls[seat] += 1  # counted after the choice: the runner's PolicyState.step
                 if seat in self.fixed:
+                    self._opp_decisions[seat] += 1
                     try:
                         actions[seat], self._states[seat] = self.fixed[seat].act(view(game, seat), None,
                                                                                  self._states[seat])
-                    except Exception:  # noqa: BLE001 - a failing policy loses its action, as in the runner
+                    except Exception as exc:  # noqa: BLE001 - a failing policy loses its action, as in the runner
                         actions[seat] = None
+                        self._opponent_failed(seat, exc)
             sched.step(game, actions, self._tick_rng)
             self._collect_rewards()
         if game.over:
             obs = {agent_id(s): self._observe(s, view(game, s), 0.0) for s in self.learn}
         return obs, bool(game.over)
+
+    @property
+    def opponent_stats(self) -> dict[int, dict[str, Any]]:
+        """Per fixed seat: its policy, decisions, failures and the last failure (since the env was made)."""
+        return {s: {"policy": self.fixed[s].name, "decisions": self._opp_decisions[s],
+                    "errors": self._opp_errors[s], "last_error": self._opp_last_error.get(s)} for s in self.fixed}
+
+    def _opponent_info(self) -> dict[str, Any]:
+        return {"opponent_errors": dict(self._opp_errors), "opponent_decisions": dict(self._opp_decisions)}
+
+    def _opponent_failed(self, seat: int, exc: Exception) -> None:
+        """Count a failure; raise when the opponent's failure share is over the limit (module docstring)."""
+        self._opp_errors[seat] += 1
+        self._opp_last_error[seat] = f"{type(exc).__name__}: {exc}"
+        errors, decisions = self._opp_errors[seat], self._opp_decisions[seat]
+        if errors > self.max_opponent_error_rate * max(decisions, MIN_DECISIONS_FOR_RATE):
+            raise RuntimeError(f"opponent seat {seat} ({self.fixed[seat].name}) failed {errors} of its {decisions} "
+                               f"decisions (more than {self.max_opponent_error_rate:.0%} allowed); last error: "
+                               f"{self._opp_last_error[seat]}") from exc
 
     def _choices(self) -> dict[AgentID, dict[str, np.ndarray]]:
         """Observations of every learning seat if at least one has a real choice now, else ``{}``."""

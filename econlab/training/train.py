@@ -38,7 +38,8 @@ def make_env(cfg: TrainConfig, worker_index: int = 0) -> Any:
     from econlab.training.fixed_seat_env import FixedSeatEnv
 
     return FixedSeatEnv(cfg.scenario(), cfg.learning_seats(), session_from_seed=cfg.session_from_seed,
-                        seed=cfg.seed * 1000 + worker_index, reward_scale=cfg.reward_scale)
+                        seed=cfg.seed * 1000 + worker_index, reward_scale=cfg.reward_scale,
+                        max_opponent_error_rate=cfg.max_opponent_error_rate)
 
 
 def algo_config(cfg: TrainConfig) -> Any:

@@ -90,3 +90,50 @@ def test_bad_arguments() -> None:
     env.reset(seed=0)
     with pytest.raises(ValueError, match="menu index"):
         menu.to_action(view(env.game, 7), menu.N_ACTIONS, np.random.default_rng(0))
+
+
+class _Flaky:
+    """A scripted policy that raises on every ``every``-th call (a real policy underneath)."""
+
+    def __init__(self, every: int) -> None:
+        self.inner, self.every, self.calls = make_policy("strategic"), every, 0
+        self.name = f"flaky-strategic/{every}"
+
+    def initial_state(self, seat: int, seed: int):  # noqa: ANN201 - PolicyState
+        return self.inner.initial_state(seat, seed)
+
+    def act(self, view, obs, state):  # noqa: ANN001, ANN201
+        self.calls += 1
+        if self.calls % self.every == 0:
+            raise ZeroDivisionError(f"opponent bug at call {self.calls}")
+        return self.inner.act(view, obs, state)
+
+
+def _noop_episode(env: FixedSeatEnv, seed: int) -> dict:
+    obs, info = env.reset(seed=seed)
+    last = info
+    while env.agents:
+        obs, _, _, _, infos = env.step({a: menu.NOOP for a in obs})
+        last = infos or last
+    return next(iter(last.values()))
+
+
+def test_opponent_failures_are_counted_per_opponent_in_infos() -> None:
+    flaky = _Flaky(every=4)  # 25 % of its decisions: under the limit of 30 %
+    env = FixedSeatEnv(_scenario(), [7], seed=1, policies={3: flaky}, max_opponent_error_rate=0.3)
+    _noop_episode(env, 0)
+    info = _noop_episode(env, 1)  # counted over the env's life, not per episode
+    stats = env.opponent_stats
+    assert stats[3]["errors"] == flaky.calls // 4 >= 2 and stats[3]["decisions"] == flaky.calls
+    assert "ZeroDivisionError: opponent bug" in stats[3]["last_error"]
+    assert info["opponent_errors"][3] == stats[3]["errors"] and info["opponent_decisions"][3] == flaky.calls
+    assert all(stats[s]["errors"] == 0 for s in stats if s != 3)
+
+
+def test_training_env_stops_when_an_opponent_fails_too_often() -> None:
+    env = FixedSeatEnv(_scenario(), [7], seed=1, policies={3: _Flaky(every=3)}, max_opponent_error_rate=0.05)
+    with pytest.raises(RuntimeError, match=r"opponent seat 3 \(flaky-strategic/3\) failed 2 of its 6 decisions "
+                                           r"\(more than 5% allowed\); last error: ZeroDivisionError"):
+        _noop_episode(env, 0)
+    with pytest.raises(ValueError, match="max_opponent_error_rate"):
+        FixedSeatEnv(_scenario(), [7], max_opponent_error_rate=1.5)
