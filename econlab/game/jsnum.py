@@ -75,13 +75,18 @@ def to_number(x: Any) -> float:
         if _NUMERIC_RE.match(s):
             return float(s.replace("Infinity", "inf"))
         return NAN
+    if isinstance(x, list):  # ToPrimitive gives String(x): [] -> "" -> 0, [null] -> "" -> 0, [1, 2] -> NaN
+        return to_number(to_string(x))
+    return NAN  # a plain object: "[object Object]"
+
+
+def to_primitive(x: Any) -> Any:
+    """ECMAScript ``ToPrimitive`` for JSON values: arrays and objects become their strings, the rest stays."""
     if isinstance(x, list):
-        if not x:
-            return 0.0
-        if len(x) == 1:
-            return to_number(to_string(x[0]))
-        return NAN
-    return NAN
+        return to_string(x)
+    if isinstance(x, dict):
+        return "[object Object]"
+    return x
 
 
 def to_string(x: Any) -> str:
@@ -136,7 +141,8 @@ def add(a: Any, b: Any) -> Any:
     """ECMAScript ``a + b``: string concatenation when either side is a string, else float64 sum."""
     if type(a) in _NUM and type(b) in _NUM:
         return float(a) + b
-    if isinstance(a, str | list) or isinstance(b, str | list):
+    a, b = to_primitive(a), to_primitive(b)  # [1] + 1 is "11", 1 + {} is "1[object Object]"
+    if isinstance(a, str) or isinstance(b, str):
         return to_string(a) + to_string(b)
     return to_number(a) + to_number(b)
 
@@ -171,9 +177,13 @@ def div(a: Any, b: Any) -> float:
 
 
 def lt(a: Any, b: Any) -> bool:
-    """ECMAScript ``a < b``: lexicographic for two strings, numeric otherwise (NaN compares false)."""
+    """ECMAScript ``a < b``: lexicographic for two strings, numeric otherwise (NaN compares false).
+
+    Arrays and objects are compared by their strings first (``ToPrimitive``): ``[10] < "9"`` is true.
+    """
     if type(a) in _NUM and type(b) in _NUM:
         return a < b
+    a, b = to_primitive(a), to_primitive(b)
     if isinstance(a, str) and isinstance(b, str):
         return _utf16(a) < _utf16(b)
     x, y = to_number(a), to_number(b)
@@ -186,7 +196,8 @@ def gt(a: Any, b: Any) -> bool:
 
 
 def le(a: Any, b: Any) -> bool:
-    """ECMAScript ``a <= b`` (false whenever either side is NaN)."""
+    """ECMAScript ``a <= b`` (as ``a < b`` after ``ToPrimitive``; false whenever either side is NaN)."""
+    a, b = to_primitive(a), to_primitive(b)
     if isinstance(a, str) and isinstance(b, str):
         return _utf16(a) <= _utf16(b)
     x, y = to_number(a), to_number(b)
