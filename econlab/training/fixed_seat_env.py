@@ -41,7 +41,7 @@ from econlab.eval.scenario import Scenario
 from econlab.game.schedule import Scheduler
 from econlab.game.state import make_players
 from econlab.game.view import SeatView, view
-from econlab.policies.base import Policy, PolicyState
+from econlab.policies.base import Policy, PolicyState, StopRun
 from econlab.training import features as ft
 from econlab.training import menu
 
@@ -233,6 +233,8 @@ class FixedSeatEnv(ParallelEnv[AgentID, dict[str, np.ndarray], int]):
                     try:
                         actions[seat], self._states[seat] = self.fixed[seat].act(view(game, seat), None,
                                                                                  self._states[seat])
+                    except StopRun:  # an LLM opponent's budget is spent: stop, do not learn against fallbacks
+                        raise
                     except Exception as exc:  # noqa: BLE001 - a failing policy loses its action, as in the runner
                         actions[seat] = None
                         self._opponent_failed(seat, exc)

@@ -83,7 +83,7 @@ class Preflight:
         except ValueError as exc:
             raise UserError(str(exc)) from None
         key = os.environ.get(config.api_key_env) or ""
-        if not key and config.base_url is None and not os.environ.get("OPENAI_BASE_URL"):
+        if not key and config.base_url is None:  # as the backend: only a named endpoint may do without a key
             raise UserError(f"LLM seats need an API key: ${config.api_key_env} is not set — export it (or give "
                             "--llm-base-url for a local endpoint that needs none)")
         base = base_url_of(config)
