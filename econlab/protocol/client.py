@@ -199,15 +199,18 @@ class SeatClient:
         view = self.mirror.view()
         if self.s.keep_views:
             self.s.views.append(((view.round, view.phase, tick, self.seat), view.to_dict()))
+        calls_before = len(self.state.memory.get("llm_calls", ()))
         try:
             action, self.state = self.policy.act(view, None, self.state)
         except Exception as exc:  # noqa: BLE001 - a failing policy loses its action only
             self.errors.append(f"policy error: {exc!r}")
             action = None
+        calls = self.state.memory.get("llm_calls", ())
+        source = calls[-1].get("source") if len(calls) > calls_before else getattr(self.policy, "name", None)
         msg = action.to_message(self.s.game_id) if action is not None else \
             {"gameId": self.s.game_id, "type": codec.PASS_TYPE}
         self.s.decisions.append(SeatDecision(view.round, view.phase, tick, self.seat,
-                                             msg if action is not None else None))
+                                             msg if action is not None else None, source))
         self.mirror.sent(msg)
         return msg
 

@@ -23,10 +23,13 @@ class SeatDecision:
     tick: int | None
     seat: int
     action: dict[str, Any] | None
+    #: who decided: the policy's name, or for LLM seats ``llm`` / ``fallback:<reason>`` (as in the runner)
+    source: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Plain data."""
-        return {"round": self.round, "phase": self.phase, "tick": self.tick, "seat": self.seat, "action": self.action}
+        return {"round": self.round, "phase": self.phase, "tick": self.tick, "seat": self.seat, "action": self.action,
+                "source": self.source}
 
 
 @dataclass
