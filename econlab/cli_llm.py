@@ -28,9 +28,12 @@ def make_factory(scenario_llm: Mapping[str, Any] | None, backend: str | None, ba
 
     Raises:
         ValueError: Invalid settings (pydantic's message names the field).
+        UserError: ``--on-budget`` is neither ``stop`` nor ``fallback``.
     """
     from econlab.policies.llm import LLMConfig, PolicyFactory
 
+    if on_budget is not None and on_budget not in ("stop", "fallback"):
+        raise UserError(f"--on-budget must be stop or fallback, got {on_budget!r}")
     settings = dict(scenario_llm or {})
     for key, value in (("backend", backend), ("base_url", base_url), ("model", model), ("cache_dir", cache),
                        ("budget_usd", budget_usd), ("on_budget", on_budget)):

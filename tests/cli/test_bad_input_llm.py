@@ -87,6 +87,19 @@ CASES = {
                                        "{url}"],
                                "error: LLM endpoint {url} refused the API key in $OPENAI_API_KEY (HTTP 401: "
                                "Incorrect API key provided) — check the key", server={"api_key": "sk-the-right-one"}),
+    "play-key-needed-but-unset": Case(PLAY + ["--policy", "2=llm", "--llm-model", "loopback-small",
+                                              "--llm-base-url", "{url}"],
+                                      "error: LLM endpoint {url} needs an API key (HTTP 401): $OPENAI_API_KEY is not "
+                                      "set — export it", env={"OPENAI_API_KEY": None},
+                                      server={"api_key": "sk-the-right-one"}),
+    "play-base-url-without-scheme": Case(PLAY + ["--policy", "2=llm", "--llm-model", "m", "--llm-base-url",
+                                                 "127.0.0.1:9/v1"],
+                                         "error: LLM endpoint 127.0.0.1:9/v1 is unreachable (UnsupportedProtocol: "
+                                         "Request URL is missing an 'http://' or 'https://' protocol.) — check "
+                                         "--llm-base-url and that the server runs", server=None),
+    "play-on-budget-unknown": Case(PLAY + ["--policy", "2=llm", "--llm-model", "loopback-small", "--llm-base-url",
+                                           "{url}", "--budget-usd", "1", "--on-budget", "continue"],
+                                   "error: --on-budget must be stop or fallback, got 'continue'"),
     "play-listing-broken": Case(PLAY + ["--policy", "2=llm", "--llm-model", "loopback-small", "--llm-base-url",
                                         "{url}"],
                                 "error: LLM endpoint {url} answered HTTP 500 (scripted listing failure) — check "

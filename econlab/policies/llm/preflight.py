@@ -106,7 +106,7 @@ class Preflight:
         resp = _request("GET", f"{base}/models", key, base)
         listing: list[str] | None = None
         if resp.status_code not in NO_LISTING:
-            _raise_for_refusal(resp, base, key_env)
+            _raise_for_refusal(resp, base, key_env, bool(key))
             try:
                 data = resp.json().get("data")
                 listing = [str(m["id"]) for m in data] if isinstance(data, list) else None
@@ -124,7 +124,7 @@ class Preflight:
         if resp.status_code == 404 or (resp.status_code == 400 and "model" in resp.text.lower()):
             raise UserError(f"model {model!r} is not served by {base} (HTTP {resp.status_code}: "
                             f"{_error_text(resp)}) — check --llm-model")
-        _raise_for_refusal(resp, base, config.api_key_env)
+        _raise_for_refusal(resp, base, config.api_key_env, bool(key))
 
 
 def _request(method: str, url: str, key: str, base: str, body: dict[str, Any] | None = None) -> Any:
@@ -139,7 +139,10 @@ def _request(method: str, url: str, key: str, base: str, body: dict[str, Any] | 
                         "and that the server runs") from None
 
 
-def _raise_for_refusal(resp: Any, base: str, key_env: str) -> None:
+def _raise_for_refusal(resp: Any, base: str, key_env: str, has_key: bool) -> None:
+    if resp.status_code in (401, 403) and not has_key:
+        raise UserError(f"LLM endpoint {base} needs an API key (HTTP {resp.status_code}): ${key_env} is not set — "
+                        "export it")
     if resp.status_code in (401, 403):
         raise UserError(f"LLM endpoint {base} refused the API key in ${key_env} (HTTP {resp.status_code}: "
                         f"{_error_text(resp)}) — check the key")
