@@ -27,9 +27,14 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from econlab.eval.recording import dumps, write_atomic
 from econlab.eval.tournament_config import GameTask, TournamentConfig
+
+if TYPE_CHECKING:
+    from econlab.eval.scenario import Scenario
+    from econlab.policies.llm.config import LLMConfig
 
 RECORDS = "records"
 TABLES = "tables"
@@ -98,10 +103,11 @@ def play_task(task: GameTask, records_dir: str) -> str:
     return task.game_id
 
 
-def _llm_config(scenario: object) -> object:
+def _llm_config(scenario: Scenario) -> LLMConfig:
+    """The settings of the scenario's LLM seats (its ``llm:`` section)."""
     from econlab.policies.llm.config import LLMConfig
 
-    return LLMConfig.model_validate(getattr(scenario, "llm", None) or {})
+    return LLMConfig.model_validate(scenario.llm or {})
 
 
 def check_policies(tasks: Sequence[GameTask]) -> None:
