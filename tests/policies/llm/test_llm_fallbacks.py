@@ -116,3 +116,13 @@ def pd_read(path: Path):  # noqa: ANN201 - a DataFrame
     import pandas as pd
 
     return pd.read_parquet(path)
+
+
+def test_tournament_replay_miss_writes_no_record(tmp_path: Path) -> None:
+    (tmp_path / "empty-cache").mkdir()
+    proc = _tournament(tmp_path, "unused", f"{{backend: replay, model: loopback-small, cache_dir: "
+                                           f"'{tmp_path / 'empty-cache'}'}}")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "2 games stopped without a record (replay-miss; first: voting__llm-dev__s0__r0)" in proc.stdout
+    records = tmp_path / "run" / "records"
+    assert not list(records.glob("*.record.json")) and len(list(records.glob("*.incomplete.json"))) == 2
