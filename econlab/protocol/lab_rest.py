@@ -31,7 +31,8 @@ class Envelope(_Lab):
 
     data: Any
     status: StrictBool
-    message: StrictStr
+    #: a text; the lab's admin routes answer a bad or missing token with HTTP 500 and the JWT error object
+    message: StrictStr | dict[str, Any]
 
 
 # ---------------------------------------------------------------------- building blocks

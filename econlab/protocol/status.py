@@ -33,7 +33,7 @@ def status_payload(sg: ServedGame, token: str) -> dict[str, Any]:
     if seat is None:
         return out
     p = game.by_seat[seat]
-    first_phase0 = game.phase == 0 and game.round == (0 if game.params.practice_round else 1) and not game.started
+    first_phase0 = game.phase == 0 and game.round == (0 if game.params.practice_round else 1)
     g: dict[str, Any] = {"id": sg.id, "round": game.round, "phase": game.phase}
     if not first_phase0:
         g["boundaries"] = game.boundaries
