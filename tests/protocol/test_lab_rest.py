@@ -97,7 +97,7 @@ def test_data_create_recovery_fixtures_validate(treatment: str) -> None:
 
 def test_error_and_list_fixtures() -> None:
     e = _load("errors.json")
-    for key, ans in e.items():
+    for ans in e.values():
         if "http_status" in ans and isinstance(ans["body"], dict):
             lab_rest.Envelope.model_validate(ans["body"])
     assert e["data_unknown_game"]["http_status"] == 200 and e["data_unknown_game"]["body"]["data"] is None
