@@ -307,7 +307,8 @@ class RemoteSession:
             data = await self.rest("GET", f"/api/v1/games/data?game_id={self.game_id}")
             self.params = params_from_data(data)
             self.treatment = self.params.game_type
-            self.seed = self._seed if self._seed is not None else int(data.get("seed") or 0)
+            ext = data.get("econlab") or {}  # econlab serve's extension of games/data (absent on the lab's)
+            self.seed = self._seed if self._seed is not None else int(ext.get("seed") or 0)
             self.lockstep = False
             for i in range(self.n_seats):
                 client = SeatClient(self, None, i)
@@ -322,6 +323,6 @@ class RemoteSession:
             await asyncio.gather(*(c.run() for c in self.clients))
             final = await self.rest("GET", f"/api/v1/games/data?game_id={self.game_id}")
         mirrors = {c.seat: c.mirror for c in self.clients if c.mirror is not None}
+        record = (final.get("econlab") or {}).get("record") if isinstance(final, dict) else None  # serve only
         return ConnectResult(self.game_id, self.treatment, mirrors, {c.seat: c.errors for c in self.clients},
-                             self.decisions, final.get("record") if isinstance(final, dict) else None,
-                             self.reconnects)
+                             self.decisions, record, self.reconnects)

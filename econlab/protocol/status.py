@@ -8,6 +8,7 @@ and the open lock-step tick (which seats the server still waits for).
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from econlab.game import jsnum as js
@@ -189,19 +190,65 @@ def _voting_player(game: Any, p: Any, player: dict[str, Any]) -> dict[str, Any]:
 
 
 def data_payload(sg: ServedGame) -> dict[str, Any]:
-    """``GET /api/v1/games/data?game_id=``: the game's parameters and state (as the lab, no secrets)."""
+    """``GET /api/v1/games/data?game_id=``: the lab's top-level fields, and econlab's under ``econlab``.
+
+    Deliberate difference: the lab's answer holds every seat's recovery token and private values
+    (``players[].recovery``, ``S``, ``property``; ``properties[].v``) and the working state of the
+    current phase; econlab serve withholds those (``players`` and ``properties`` carry public fields,
+    ``results`` and ``currentPhase`` are empty). Seed, values source, parameter rows and the game's
+    record (once over) are in ``econlab``.
+    """
     game = sg.game
-    return js.to_json({
-        "id": sg.id, "type": game.treatment, "ruleset": RULESETS[game.treatment],
-        "parameters": {row["key"]: row["value"] for row in game.params.to_rows()},
-        "parameterRows": game.params.to_rows(), "gameParameters": game.params.to_lab(),
-        "assignedPlayers": len(sg.tokens), "currentRound": {"number": game.round, "phase": game.phase},
-        "players": [{"number": q.number, "role": q.role, "tag": q.tag, "name": q.name} for q in game.players],
-        "over": game.over, "rewardRound": game.reward_round, "rewards": game.rewards,
-        "seed": sg.seed, "values": sg.values, "record": sg.record,
-    })
+    first = 0 if game.params.practice_round else 1
+    begun = game.round > first or game.phase > 0
+    rnd = {"id": sg.id * 100 + game.round, "number": game.round, "phase": game.phase, "gameId": sg.id}
+    # as the lab's database row: no title (a column of its own), total_players added by the server
+    rows = [r for r in game.params.to_rows() if r["key"] not in ("simulation_reward_round", "title")]
+    rows.append({"key": "total_players", "type": "number", "value": str(game.params.n_players)})
+    out: dict[str, Any] = {
+        "id": sg.id, "title": game.params.title, "createdAt": sg.created_at, "updatedAt": None,
+        "endedAt": sg.ended_at,
+        "parameters": {r["key"]: _typed(r) for r in rows if not (r["type"] == "number" and r["value"] in (None, ""))},
+        "players": [{"id": q.number, "name": q.name, "game_id": sg.id, "number": q.number, "role": q.role,
+                     "tag": q.tag, "balance": game.params.role(q.role).balance,
+                     "shares": game.params.role(q.role).shares, "cashForSniping": game.params.cash_for_snipers,
+                     "paymentToken": q.payment_token, "summaries": q.summaries} for q in game.players],
+        "assignedPlayers": len(sg.tokens), "rounds": [rnd], "currentRound": rnd,
+        "dataset": game.params.session_number, "type": RULESETS[game.treatment],
+        "properties": [{"id": q.lot.id, "owner": q.lot.owner, "name": q.lot.name} for q in game.players
+                       if q.lot is not None],
+        "conditions": [dict(c) for c in CONDITIONS], "results": [], "currentPhase": None,
+        "startTime": sg.start_time,
+    }
+    if begun:
+        out["boundaries"] = game.boundaries
+        if game.treatment != "voting":
+            decls = [q.lot.d for q in game.players if q.lot is not None and isinstance(q.lot.d, list)]
+            out["D"] = [functools.reduce(js.add, [js.index(d, c) for d in decls], 0) for c in (0, 1)]
+            out["publicSignal"] = list(game.public_signal)
+        if game.treatment == "futarchy":
+            out["quotations"] = [0, 0, 0]
+        if game.treatment == "voting" and game.current.offer not in (None, []):  # set by the developer's offer
+            out["compensationOffers"] = game.current.offer
+        if game.winning_condition is not None or game.over:
+            out["winningCondition"] = game.winning_condition
+    if game.over:
+        out["rewardRound"] = game.reward_round
+        out["rewards"] = game.rewards
+    out["ruleset"] = RULESETS[game.treatment]
+    out["econlab"] = {"treatment": game.treatment, "seed": sg.seed, "values": sg.values, "over": game.over,
+                      "parameterRows": game.params.to_rows(), "gameParameters": game.params.to_lab(),
+                      "record": sg.record}
+    return js.to_json(out)
 
 
-def _decls(game: Any, decls: dict[int, Any]) -> list[dict[str, Any]]:
-    return [{"id": q.lot.id, "name": q.lot.name, "role": q.role, "number": q.number, "d": decls.get(q.number)}
-            for q in game.players if q.lot is not None]
+def _typed(row: dict[str, Any]) -> Any:
+    """A parameter row's value as the lab's database hands it back (numbers parsed, booleans real)."""
+    v, t = row["value"], row["type"]
+    if t == "number":
+        return int(float(v))
+    if t == "float":
+        return float(v)
+    if t == "boolean":
+        return v if isinstance(v, bool) else str(v).lower() == "true"
+    return v
