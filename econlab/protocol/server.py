@@ -28,6 +28,7 @@ import secrets
 import socket
 import time
 from dataclasses import dataclass
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +112,8 @@ class IbexServer:
         import uvicorn
         from websockets.asyncio.server import serve
 
-        self._ws_server = await serve(self._ws_handler, self.host, self.ws_port, max_size=2**20)
+        self._ws_server = await serve(self._ws_handler, self.host, self.ws_port, max_size=2**20,
+                                      process_request=_plain_http_refused)
         self.ws_port = self._ws_server.sockets[0].getsockname()[1]
         sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -289,8 +291,9 @@ class IbexServer:
     def _rest_app(self) -> Any:
         from starlette.applications import Starlette
         from starlette.requests import Request
-        from starlette.responses import JSONResponse
-        from starlette.routing import Route
+        from starlette.responses import JSONResponse, PlainTextResponse
+        from starlette.routing import Route, WebSocketRoute
+        from starlette.websockets import WebSocket
 
         def reply(code: int, data: Any = None, message: str = "") -> JSONResponse:
             body = codec.RestReply(data={} if data is None else data, message=message).model_dump()
@@ -378,6 +381,11 @@ class IbexServer:
         async def not_found(request: Request) -> JSONResponse:
             return reply(404, message=f"no route {request.method} {request.url.path}")
 
+        async def websocket_refused(websocket: WebSocket) -> None:
+            # like the lab's REST port (Express): a websocket upgrade there gets HTTP 404
+            await websocket.send_denial_response(PlainTextResponse(
+                f"this is the REST port; open the websocket on ws://{self.host}:{self.ws_port}", status_code=404))
+
         routes = [
             Route("/api/v1/games/create-for-llm", create, methods=["POST"]),
             Route("/api/v1/games/get-recovery", recovery, methods=["GET"]),
@@ -386,8 +394,16 @@ class IbexServer:
             Route("/api/v1/games/list", list_games, methods=["GET"]),
             Route("/api/v1/auth/login", login, methods=["POST"]),
             Route("/{path:path}", not_found, methods=["GET", "POST", "PUT", "DELETE"]),
+            WebSocketRoute("/{path:path}", websocket_refused),
         ]
         return Starlette(routes=routes)
+
+
+def _plain_http_refused(connection: Any, request: Any) -> Any:
+    """Plain HTTP on the websocket port: 426 ``Upgrade Required``, as the lab's ``ws`` server answers."""
+    if request.headers.get("Upgrade", "").lower() != "websocket":
+        return connection.respond(HTTPStatus.UPGRADE_REQUIRED, "Upgrade Required")
+    return None
 
 
 def _b64(raw: bytes) -> str:

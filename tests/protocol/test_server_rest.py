@@ -131,3 +131,20 @@ async def test_serve_data_has_the_labs_keys_before_and_after(monkeypatch: pytest
     assert sum("ended: game over" in ln for ln in lines) == 2
     assert sum(ln.endswith(" joined") for ln in lines) == 12 + 6
     assert sum("left" in ln for ln in lines) == 12 + 6
+
+
+async def test_wrong_port_answers_as_the_lab() -> None:
+    import json
+
+    import websockets
+
+    from tests.protocol.test_lab_rest import FIXTURES
+
+    lab = json.loads((FIXTURES / "errors.json").read_text())
+    async with IbexServer(rest_port=0, ws_port=0) as srv, httpx.AsyncClient() as http:
+        with pytest.raises(websockets.InvalidStatus) as refused:  # a websocket opened on the REST port
+            async with websockets.connect(srv.rest_url.replace("http://", "ws://") + "/"):
+                pass
+        assert f"HTTP {refused.value.response.status_code}" in lab["websocket_to_rest_port"]["text"]
+        r = await http.get(srv.ws_url.replace("ws://", "http://") + "/api/v1/games/status?id=1&recovery=x")
+        assert (r.status_code, r.text) == (lab["http_to_ws_port"]["http_status"], lab["http_to_ws_port"]["body"])
