@@ -139,7 +139,11 @@ class SeatClient:
             elif wire.get("eventType") == "status":
                 snapshot = (wire.get("data") or {}).get("econlab") or await self.status()
         assert self.mirror is not None
-        self.mirror.resync(snapshot)
+        try:
+            self.mirror.resync(snapshot)
+        except ValueError as exc:  # a status shape the lab_rest models do not know
+            raise ConnectError(f"seat {self.seat}: cannot resynchronise after a dropped socket: {exc} — "
+                               "report this server version; the game cannot be followed") from exc
         game = snapshot["gameData"]["game"]
         if game.get("over"):
             self.done.set()
