@@ -218,3 +218,13 @@ async def test_serve_status_has_the_labs_shape_in_every_phase(treatment: str) ->
         lab = _keysets(data)
         diffs = [[sorted(a ^ b) for a, b in zip(lab, mine, strict=True)] for mine in by_phase_role[key]]
         assert lab in by_phase_role[key], (treatment, key, "differences (top, game, player):", diffs)
+
+
+def test_mirror_names_the_field_of_an_unknown_shape() -> None:
+    entry = _market_entry()["body"]["data"]
+    g, p = entry["gameData"]["game"], entry["gameData"]["player"]
+    g["orders"] = {str(c): orders for c, orders in enumerate(g["orders"])}
+    params = params_from_data(_load("harberger", "data-start.json")["body"]["data"])
+    m = Mirror("harberger", params, p["number"], p["role"], p["tag"], g["players"], "server")
+    with pytest.raises(ValueError, match=r"status: unexpected shape at gameData\..*orders"):
+        m.resync(entry)
