@@ -131,14 +131,22 @@ class SeatClient:
         # tick requests are kept (econlab serve puts the full status into the reply; the lab server
         # does not, and then the REST status is the best available, with a small race).
         ticks: list[dict[str, Any]] = []
+        received: list[dict[str, Any]] = []
         snapshot: dict[str, Any] | None = None
+        assert self.mirror is not None
         while snapshot is None:
             wire = json.loads(await asyncio.wait_for(self.ws.recv(), self.s.timeout_s))
+            received.append(wire)
             if wire.get("eventType") == codec.TICK_EVENT:
                 ticks.append(wire)
             elif wire.get("eventType") == "status":
-                snapshot = (wire.get("data") or {}).get("econlab") or await self.status()
-        assert self.mirror is not None
+                snapshot = (wire.get("data") or {}).get("econlab")
+                if snapshot is None:
+                    try:
+                        snapshot = await self.status()
+                    except ConnectError as exc:
+                        await self._resync_fallback(exc, received[:-1])
+                        return
         try:
             self.mirror.resync(snapshot)
         except ValueError as exc:  # a status shape the lab_rest models do not know
@@ -152,6 +160,24 @@ class SeatClient:
             await self._send({"gameId": self.s.game_id, "type": "player-is-ready"})
         for wire in ticks[-1:]:
             await self._on_wire(wire)
+
+    async def _resync_fallback(self, exc: ConnectError, received: list[dict[str, Any]]) -> None:
+        """Go on from the events when no status can be had after a reconnection.
+
+        The lab's status answers HTTP 500 in some phases (Futarchy from round 2, the round-start
+        window). The fallback is marked in the seat's errors and the session's ``resync_fallbacks``;
+        events missed while the socket was down stay missed.
+        """
+        assert self.mirror is not None
+        self.s.resync_fallbacks += 1
+        self.errors.append(f"resync fallback (round {self.mirror.round}, phase {self.mirror.phase}): {exc}; "
+                           "the seat goes on from the events it receives")
+        for wire in received:
+            await self._on_wire(wire)
+        if self.mirror.phase == 0:  # a ready the server may have lost with the socket (sending twice is harmless)
+            await self._send({"gameId": self.s.game_id, "type": "player-is-ready"})
+        elif not self.s.lockstep:
+            self._start_free_phase()
 
     async def _on_wire(self, wire: dict[str, Any]) -> None:
         assert self.mirror is not None
@@ -266,6 +292,8 @@ class RemoteSession:
         self.keep_views = False
         self.views: list[tuple[tuple[int, int, int | None, int], dict[str, Any]]] = []
         self.reconnects = 0
+        #: reconnections resynchronised from the events only (the server's status failed)
+        self.resync_fallbacks = 0
         self.clients: list[SeatClient] = []
         #: lock-step only: ``async (client, view, deciders) -> Action | None`` answering ticks instead of policies
         self.decide: Callable[[SeatClient, Any, list[int]], Awaitable[Any]] | None = None
