@@ -228,3 +228,14 @@ def test_mirror_names_the_field_of_an_unknown_shape() -> None:
     m = Mirror("harberger", params, p["number"], p["role"], p["tag"], g["players"], "server")
     with pytest.raises(ValueError, match=r"status: unexpected shape at gameData\..*orders"):
         m.resync(entry)
+
+
+def test_labs_futarchy_status_fails_with_http_500_in_some_phases() -> None:
+    """Recorded on the lab server: its Futarchy status breaks (a TypeError in getSummary) for holders from
+    round 2 on, until the round's declarations exist; the answer is HTTP 500 with an empty ``message`` object."""
+    probe = _load("futarchy", "status-round2-errors.json")
+    assert probe["codes"]["round 2 phase 0 seat 1"] == [500] and probe["codes"]["round 2 phase 0 seat 7"] == [200]
+    for ans in probe["failures"].values():
+        assert ans["http_status"] == 500
+        env = lab_rest.Envelope.model_validate(ans["body"])
+        assert env.message == {} and env.data == {}
