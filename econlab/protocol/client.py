@@ -114,6 +114,19 @@ class SeatClient:
             await self.ws.close()
 
     async def _reconnect(self) -> None:
+        """Rejoin with the seat's token and resynchronise; again if the new socket drops meanwhile."""
+        import websockets
+
+        for _ in range(10):
+            try:
+                await self._reconnect_once()
+                return
+            except (websockets.ConnectionClosed, OSError):
+                continue
+        raise ConnectError(f"seat {self.seat}: the connection to {self.s.ws_url} dropped 10 times while "
+                           "resynchronising; check the server and the network")
+
+    async def _reconnect_once(self) -> None:
         import websockets
 
         self.s.reconnects += 1
