@@ -15,9 +15,11 @@ When to act:
   start of each decision phase and, in the market and chat phases, every ``act_interval_s``.
 
 ``player-is-ready`` is sent at every round's phase 0. After a dropped socket the seat rejoins with
-its recovery token, resynchronises from ``status`` and, if the server still waits for its action
-in the open tick, sends the very same message again (the server ignores a second one), so no
-action is lost or doubled.
+its recovery token, resynchronises from ``status`` (read with :mod:`econlab.protocol.lab_rest`, the
+lab server's shapes) and, if the server still waits for its action in the open tick, sends the very
+same message again (the server ignores a second one), so no action is lost or doubled. When the
+server cannot answer ``status`` (the lab's Futarchy answers HTTP 500 in some phases) the seat goes on
+from the events it receives, counted in ``RemoteSession.resync_fallbacks`` and noted in its errors.
 """
 
 from __future__ import annotations
