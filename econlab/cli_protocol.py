@@ -51,6 +51,16 @@ def serve(
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
 
+    import logging
+
+    # one line per game created/started/ended and per seat joined/left (the server's own logger only)
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    server_log = logging.getLogger("econlab.protocol.server")
+    server_log.addHandler(handler)
+    server_log.setLevel(logging.INFO)
+    server_log.propagate = False
+
     async def run() -> None:
         async with server:
             console.print(f"REST {server.rest_url}/api/v1  websocket {server.ws_url}  timers {config.mode}  "

@@ -15,9 +15,11 @@ When to act:
   start of each decision phase and, in the market and chat phases, every ``act_interval_s``.
 
 ``player-is-ready`` is sent at every round's phase 0. After a dropped socket the seat rejoins with
-its recovery token, resynchronises from ``status`` and, if the server still waits for its action
-in the open tick, sends the very same message again (the server ignores a second one), so no
-action is lost or doubled.
+its recovery token, resynchronises from ``status`` (read with :mod:`econlab.protocol.lab_rest`, the
+lab server's shapes) and, if the server still waits for its action in the open tick, sends the very
+same message again (the server ignores a second one), so no action is lost or doubled. When the
+server cannot answer ``status`` (the lab's Futarchy answers HTTP 500 in some phases) the seat goes on
+from the events it receives, counted in ``RemoteSession.resync_fallbacks`` and noted in its errors.
 """
 
 from __future__ import annotations
@@ -114,6 +116,19 @@ class SeatClient:
             await self.ws.close()
 
     async def _reconnect(self) -> None:
+        """Rejoin with the seat's token and resynchronise; again if the new socket drops meanwhile."""
+        import websockets
+
+        for _ in range(10):
+            try:
+                await self._reconnect_once()
+                return
+            except (websockets.ConnectionClosed, OSError):
+                continue
+        raise ConnectError(f"seat {self.seat}: the connection to {self.s.ws_url} dropped 10 times while "
+                           "resynchronising; check the server and the network")
+
+    async def _reconnect_once(self) -> None:
         import websockets
 
         self.s.reconnects += 1
@@ -131,15 +146,27 @@ class SeatClient:
         # tick requests are kept (econlab serve puts the full status into the reply; the lab server
         # does not, and then the REST status is the best available, with a small race).
         ticks: list[dict[str, Any]] = []
+        received: list[dict[str, Any]] = []
         snapshot: dict[str, Any] | None = None
+        assert self.mirror is not None
         while snapshot is None:
             wire = json.loads(await asyncio.wait_for(self.ws.recv(), self.s.timeout_s))
+            received.append(wire)
             if wire.get("eventType") == codec.TICK_EVENT:
                 ticks.append(wire)
             elif wire.get("eventType") == "status":
-                snapshot = (wire.get("data") or {}).get("econlab") or await self.status()
-        assert self.mirror is not None
-        self.mirror.resync(snapshot)
+                snapshot = (wire.get("data") or {}).get("econlab")
+                if snapshot is None:
+                    try:
+                        snapshot = await self.status()
+                    except ConnectError as exc:
+                        await self._resync_fallback(exc, received[:-1])
+                        return
+        try:
+            self.mirror.resync(snapshot)
+        except ValueError as exc:  # a status shape the lab_rest models do not know
+            raise ConnectError(f"seat {self.seat}: cannot resynchronise after a dropped socket: {exc} — "
+                               "report this server version; the game cannot be followed") from exc
         game = snapshot["gameData"]["game"]
         if game.get("over"):
             self.done.set()
@@ -148,6 +175,24 @@ class SeatClient:
             await self._send({"gameId": self.s.game_id, "type": "player-is-ready"})
         for wire in ticks[-1:]:
             await self._on_wire(wire)
+
+    async def _resync_fallback(self, exc: ConnectError, received: list[dict[str, Any]]) -> None:
+        """Go on from the events when no status can be had after a reconnection.
+
+        The lab's status answers HTTP 500 in some phases (Futarchy from round 2, the round-start
+        window). The fallback is marked in the seat's errors and the session's ``resync_fallbacks``;
+        events missed while the socket was down stay missed.
+        """
+        assert self.mirror is not None
+        self.s.resync_fallbacks += 1
+        self.errors.append(f"resync fallback (round {self.mirror.round}, phase {self.mirror.phase}): {exc}; "
+                           "the seat goes on from the events it receives")
+        for wire in received:
+            await self._on_wire(wire)
+        if self.mirror.phase == 0:  # a ready the server may have lost with the socket (sending twice is harmless)
+            await self._send({"gameId": self.s.game_id, "type": "player-is-ready"})
+        elif not self.s.lockstep:
+            self._start_free_phase()
 
     async def _on_wire(self, wire: dict[str, Any]) -> None:
         assert self.mirror is not None
@@ -265,6 +310,8 @@ class RemoteSession:
         self.keep_views = False
         self.views: list[tuple[tuple[int, int, int | None, int], dict[str, Any]]] = []
         self.reconnects = 0
+        #: reconnections resynchronised from the events only (the server's status failed)
+        self.resync_fallbacks = 0
         self.clients: list[SeatClient] = []
         #: lock-step only: ``async (client, view, deciders) -> Action | None`` answering ticks instead of policies
         self.decide: Callable[[SeatClient, Any, list[int]], Awaitable[Any]] | None = None
@@ -310,7 +357,8 @@ class RemoteSession:
             data = await self.rest("GET", f"/api/v1/games/data?game_id={self.game_id}")
             self.params = params_from_data(data)
             self.treatment = self.params.game_type
-            self.seed = self._seed if self._seed is not None else int(data.get("seed") or 0)
+            ext = data.get("econlab") or {}  # econlab serve's extension of games/data (absent on the lab's)
+            self.seed = self._seed if self._seed is not None else int(ext.get("seed") or 0)
             self.lockstep = False
             for i in range(self.n_seats):
                 client = SeatClient(self, None, i)
@@ -325,6 +373,6 @@ class RemoteSession:
             await asyncio.gather(*(c.run() for c in self.clients))
             final = await self.rest("GET", f"/api/v1/games/data?game_id={self.game_id}")
         mirrors = {c.seat: c.mirror for c in self.clients if c.mirror is not None}
+        record = (final.get("econlab") or {}).get("record") if isinstance(final, dict) else None  # serve only
         return ConnectResult(self.game_id, self.treatment, mirrors, {c.seat: c.errors for c in self.clients},
-                             self.decisions, final.get("record") if isinstance(final, dict) else None,
-                             self.reconnects)
+                             self.decisions, record, self.reconnects)

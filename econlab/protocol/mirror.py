@@ -33,11 +33,14 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from pydantic import ValidationError
+
 from econlab.game import GAME_CLASSES, GameParams
 from econlab.game import jsnum as js
 from econlab.game.harberger import summary_profit
 from econlab.game.params import CONDITIONS, DEVELOPER, OWNER, ROLE_NAMES, SPECULATOR
 from econlab.game.view import SeatView
+from econlab.protocol import lab_rest
 
 _CONDITION_NAMES = [c["name"] for c in CONDITIONS]
 
@@ -229,45 +232,110 @@ class Mirror:
 
     # ------------------------------------------------------------------ resync
     def resync(self, status: dict[str, Any]) -> None:
-        """Restore the current round's state from ``GET /games/status`` data after a reconnection."""
-        gd = status.get("gameData") or {}
-        g, p = gd.get("game") or {}, gd.get("player") or {}
-        new_round = g.get("round") != self.round
-        if new_round:
+        """Restore the current round's state from ``GET /games/status`` data after a reconnection.
+
+        ``status`` is validated with :mod:`econlab.protocol.lab_rest` (the lab server's shapes, which
+        ``econlab serve`` shares); a shape it does not know raises ``ValueError`` naming the field.
+        What the lab's status does not carry stays as the mirror last knew it: second declarations
+        (published at phase 8), signals outside the market phase, snipe events, chat lines of other
+        phases. Trades restored from ``movementList`` carry the condition's median at the time of the
+        status call, not the median announced with each trade.
+        """
+        try:
+            gd = lab_rest.parse_status(status).game_data()
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise ValueError(f"status: unexpected shape at {'.'.join(map(str, err['loc']))}: {err['msg']}") from exc
+        g = gd.game
+        new_round = g.round != self.round or (g.phase == 6) != (self.phase == 6)
+        if g.round != self.round:
             self._new_round()
-        self.round, self.phase, self.over = g.get("round", self.round), g.get("phase", self.phase), bool(g.get("over"))
-        prop = p.get("property")
-        if isinstance(prop, dict) and self.phase >= 1:
-            self.values = [prop["v"][0], prop["v"][1]]
-        for c, w in enumerate(p.get("wallet") or []):
-            self.wallet[c] = {"balance": w.get("balance"), "shares": w.get("shares")}
-        if "declaration" in p:
-            self.declaration = copy.deepcopy(p["declaration"])
-        if "doneSpeculating" in p:
-            self.done = bool(p["doneSpeculating"])
-        if "winningCondition" in g:
+        self.round, self.phase, self.over = g.round, g.phase, g.over
+        self.players = [r.model_dump() for r in g.players]
+        prop = gd.player.property
+        if prop is not None and self.phase >= 1:
+            self.values = [prop.v[0], prop.v[1]]
+        if isinstance(gd, lab_rest.VotingGameData):
+            self._resync_voting(gd)
+        else:
+            self._resync_market(gd, new_round)
+        server = [s.model_dump(exclude_none=True) for s in reversed(gd.player.summaries)]
+        practice = [s for s in self.summaries if s.get("round") == 0]
+        if len(server) > len(self.summaries) - len(practice):  # the lab leaves the practice round out
+            self.summaries = practice + server
+            self.profits = {s.get("round"): self._profit(s) for s in self.summaries}
+
+    def _resync_market(self, gd: lab_rest.MarketGameData, new_round: bool) -> None:
+        g, p = gd.game, gd.player
+        for c, w in enumerate(p.wallet):
+            self.wallet[c] = {"balance": w.balance, "shares": w.shares}
+        if g.winningCondition is not None:
             if self.treatment == "futarchy":
-                self.w_futarchy = g["winningCondition"]
-            self.w = g["winningCondition"]
-        if "publicSignal" in g:
-            self.public_signal = list(g["publicSignal"])
-        if "signals" in p:
-            self.signals = [p["signals"][0], p["signals"][1]]
-        if "orders" in g:
-            self.books = {int(c): [dict(o) for o in orders] for c, orders in g["orders"].items()}
-            self.live_trades = {c: [] for c in self.books}
-            for t in g.get("movementList", []):
-                self.live_trades.setdefault(t["condition"], []).append(dict(t))
-        for key, attr in (("declarations", "first"), ("secondDeclarations", "second")):
-            if key in g:
-                setattr(self, attr, sorted(({"lot": e["id"], "seat": e["number"], "role": e["role"],
-                                             "d": [js.index(e["d"], 0), js.index(e["d"], 1)]
-                                             if isinstance(e.get("d"), list) else None} for e in g[key]),
-                                           key=lambda e: e["seat"]))
-        summaries = list(reversed(p.get("summaries") or []))
-        if len(summaries) > len(self.summaries):
-            self.summaries = summaries
-            self.profits = {s.get("round"): self._profit(s) for s in summaries}
+                self.w_futarchy = g.winningCondition
+            self.w = g.winningCondition
+        if g.declarations is not None:
+            self.first = sorted(({"lot": e.id, "seat": e.number, "role": e.role,
+                                  "d": [js.index(e.d, 0), js.index(e.d, 1)] if isinstance(e.d, list) else None}
+                                 for e in g.declarations), key=lambda e: e["seat"])
+        if p.property is not None:
+            d = p.property.d
+            if d is not None:
+                self.declaration = list(d)
+            elif self.phase in (2, 7):
+                self.declaration = None  # not declared yet in this declaration phase
+            else:  # declared by default (the server used the lower bound): the published entry tells
+                mine = next((e for e in g.declarations or [] if e.number == self.seat), None)
+                if mine is not None and self.phase < 7:
+                    self.declaration = copy.deepcopy(mine.d)
+        if self.phase in (3, 8) and p.doneSpeculating is not None:
+            self.done = p.doneSpeculating
+        if g.publicSignal is not None:
+            self.public_signal = list(g.publicSignal)
+        if p.signals is not None:
+            self.signals = [p.signals[0], p.signals[1]]
+        if g.orders is not None:
+            conds = (0, 1) if self.treatment == "futarchy" else (self.w,)
+            books = lab_rest.orders_by_condition(g)
+            trades = lab_rest.movements_by_condition(g)
+            self.books = {c: [o.model_dump() for o in books.get(c, [])] for c in conds if c is not None}
+            # trades only grow within a phase: keep those already seen; for the others the median announced
+            # with each trade (of the last seven prices up to it) is recomputed, as the status's ``median``
+            # is the condition's median at the time of the call
+            live = {}
+            for c in self.books:
+                known = self.live_trades.get(c, []) if not new_round else []
+                got = trades.get(c, [])
+                prices = [t.price for t in got]
+                live[c] = list(known[:len(got)]) + [
+                    {"from": t.from_, "to": t.to, "price": t.price, "quantity": 1, "condition": t.condition,
+                     "median": _median_last_seven(prices[:i + 1])} for i, t in enumerate(got) if i >= len(known)]
+            self.live_trades = live
+
+    def _resync_voting(self, gd: lab_rest.VotingGameData) -> None:
+        g, p = gd.game, gd.player
+        if p.compensationRequests is not None:
+            self.my_request = list(p.compensationRequests)
+        if g.compensationRequests is not None and self.role == DEVELOPER:
+            owners = {q["number"] for q in self.players if q.get("role") == OWNER}
+            self.requests = [{"seat": e.number, "request": None if js.is_nullish(e.compensationRequests)
+                              else list(e.compensationRequests or [])}
+                             for e in g.compensationRequests if e.number in owners]
+        if p.compensationOfferReceived:
+            self.offer_made = list(g.compensationOffers)
+            if self.role == DEVELOPER:
+                self.own_offer = list(g.compensationOffers)
+        if p.compensationDecisions is not None:
+            self.my_vote = list(p.compensationDecisions)
+        if p.result is not None and self.phase == 7:
+            self.outcome = {"condition": p.result.condition, "tally": p.result.tally, "value": p.result.value,
+                            "compensation": p.result.compensation}
+        if g.messages is not None:  # the lab returns the lines of one chat phase only: merge, never drop
+            seen = {(m.get("time"), m.get("sender"), m.get("text")) for m in self.inbox}
+            chat_phase = self.phase if self.phase in (2, 5) else 2
+            for m in g.messages:
+                if m.sender != self.seat and (m.time, m.sender, m.text) not in seen:
+                    self.inbox.append({"time": m.time, "sender": m.sender, "to": list(m.to), "text": m.text,
+                                       "phase": chat_phase})
 
     # ------------------------------------------------------------------ the view
     def accepted(self) -> list[str]:
@@ -341,3 +409,12 @@ class Mirror:
         v.inbox = list(self.inbox)
         if self.phase == 7 or self.over:
             v.outcome = self.outcome
+
+
+def _median_last_seven(prices: list[Any]) -> Any:
+    """The lab's ``medianLastSeven``: median of the last (at most) seven prices, ``None`` without any."""
+    values = sorted(prices[-7:])
+    if not values:
+        return None
+    half = len(values) // 2
+    return values[half] if len(values) % 2 else (values[half - 1] + values[half]) / 2.0

@@ -76,9 +76,10 @@ class ConnectResult:
 
 
 def params_from_data(data: Mapping[str, Any]) -> GameParams:
-    """The game's parameters from ``GET /games/data`` (econlab's rows, or the lab's flat parameters)."""
-    if isinstance(data.get("parameterRows"), list):
-        return GameParams.from_rows(data["parameterRows"])
+    """The game's parameters from ``GET /games/data`` (econlab serve's rows, or the lab's flat parameters)."""
+    rows = (data.get("econlab") or {}).get("parameterRows")
+    if isinstance(rows, list):
+        return GameParams.from_rows(rows)
     flat = data.get("parameters")
     if not isinstance(flat, Mapping):
         raise ConnectError("games/data has no parameters")

@@ -101,7 +101,9 @@ class RemoteEnv:
             if r.status_code != 200:
                 raise ConnectError(f"game {self.game_id}: HTTP {r.status_code}: {r.json().get('message')}")
             data = r.json()["data"]
-        if data.get("over") or data.get("assignedPlayers"):
+        if data is None:  # the lab's (and serve's) answer for an unknown game: HTTP 200, data null
+            raise ConnectError(f"game {self.game_id} not found on {self.rest_url}; check the game id")
+        if data.get("endedAt") or data.get("rewards") or data.get("assignedPlayers"):
             raise ConnectError(f"game {self.game_id} has started or ended; the remote env needs a fresh game")
         return params_from_data(data).n_players
 

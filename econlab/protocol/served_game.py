@@ -112,6 +112,10 @@ class ServedGame:
         self.tick_observers: list[Callable[[ServedGame], None]] = []
         #: the game's record once it is over (also served by ``games/data``)
         self.record: dict[str, Any] | None = None
+        #: the lab's ``createdAt`` / ``startTime`` / ``endedAt`` of ``games/data`` (UTC)
+        self.created_at = _iso_now()
+        self.start_time = time.strftime("%d-%m-%Y, %H:%M", time.gmtime())
+        self.ended_at: str | None = None
         stamp = time.strftime("%Y%m%dT%H%M%S")
         self.writer = RecordWriter(out_dir, f"game-{game_id}-{stamp}") if out_dir is not None else None
         install_timer_hooks(self.game, self._timed, self._end_ms)
@@ -346,6 +350,7 @@ class ServedGame:
     def _record(self) -> None:
         if self.game.over and self.record is None:
             self.record = build_record(self.game, self._meta())
+            self.ended_at = _iso_now()
         if self.writer is None:
             return
         if len(self.game.log) > self._logged:
@@ -370,3 +375,9 @@ class ServedGame:
         for task in (self._timer_task, self._tick_task):
             if task is not None:
                 task.cancel()
+
+
+def _iso_now() -> str:
+    """UTC now as the lab's database timestamps print (``2026-12-04T01:28:55.756Z``)."""
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"

@@ -1,10 +1,14 @@
 """``econlab serve``: the engine as an IBEX-compatible game server (REST + websocket, one asyncio loop).
 
 REST (starlette on uvicorn): ``POST /api/v1/games/create-for-llm``, ``GET /api/v1/games/get-recovery``,
-``GET /api/v1/games/status``, ``GET /api/v1/games/data``; every answer in the lab's envelope
-``{"data", "status", "message"}`` with the HTTP code telling success. WebSocket (``websockets``):
-``join`` / ``rejoin`` / ``status`` and every game message. Each socket is bound to the one seat whose
-recovery token it joined with and can act only for that seat. Several games run at once.
+``GET /api/v1/games/status``, ``GET /api/v1/games/data``, admin ``POST /api/v1/auth/login`` and
+``GET /api/v1/games/list?token=``; every answer in the lab's envelope ``{"data", "status", "message"}``
+with the HTTP code telling success, shapes and messages as the lab server's (:mod:`econlab.protocol.lab_rest`,
+checked against fixtures captured on it). The server logs one line per game created, started and
+ended, and per seat joined, rejoined and left (logger ``econlab.protocol.server``, level INFO).
+WebSocket (``websockets``): ``join`` / ``rejoin`` / ``status`` and every game message. Each socket is
+bound to the one seat whose recovery token it joined with and can act only for that seat. Several
+games run at once.
 
 The account that may create games comes from the environment (``ECONLAB_SERVER_USER``,
 ``ECONLAB_SERVER_PASSWORD``); it is compared in constant time and never logged or recorded.
@@ -13,13 +17,18 @@ The account that may create games comes from the environment (``ECONLAB_SERVER_U
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import hashlib
 import hmac
 import json
 import logging
 import os
+import secrets
 import socket
+import time
 from dataclasses import dataclass
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +38,7 @@ from econlab.game import GameParams
 from econlab.game.engine import Compat
 from econlab.protocol import codec
 from econlab.protocol.served_game import ServedGame
-from econlab.protocol.status import data_payload
+from econlab.protocol.status import RULESETS, data_payload
 from econlab.protocol.timers import TimerConfig
 
 log = logging.getLogger(__name__)
@@ -77,6 +86,11 @@ class IbexServer:
             credentials = (user, pw) if user and pw else None
         self._credentials = credentials
         self.games: dict[int, ServedGame] = {}
+        #: games whose first round has begun / that ended (for the one-line log of each)
+        self._started: set[int] = set()
+        self._ended: set[int] = set()
+        #: secret of this server's admin tokens (``auth/login``), new at each start
+        self._jwt_key = secrets.token_bytes(32)
         self._conns: dict[tuple[int, int], _Conn] = {}
         self._ws_server: Any = None
         self._rest: Any = None
@@ -98,7 +112,8 @@ class IbexServer:
         import uvicorn
         from websockets.asyncio.server import serve
 
-        self._ws_server = await serve(self._ws_handler, self.host, self.ws_port, max_size=2**20)
+        self._ws_server = await serve(self._ws_handler, self.host, self.ws_port, max_size=2**20,
+                                      process_request=_plain_http_refused)
         self.ws_port = self._ws_server.sockets[0].getsockname()[1]
         sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -142,9 +157,18 @@ class IbexServer:
                         compat=self.compat, send=lambda seat, wire, gid=gid: self._send(gid, seat, wire),
                         out_dir=self.out_dir)
         self.games[gid] = sg
+        rounds = f"{params.round_count} round(s)" + (" + practice" if params.practice_round else "")
+        log.info("game %d created: %s, %d seats, %s", gid, params.game_type, params.n_players, rounds)
         return sg
 
     def _send(self, game_id: int, seat: int, wire: dict[str, Any]) -> None:
+        kind = wire.get("eventType")
+        if kind == "phase-transition" and game_id not in self._started and (wire.get("data") or {}).get("phase") == 1:
+            self._started.add(game_id)
+            log.info("game %d started: every seat joined and ready", game_id)
+        elif kind == "game-over" and game_id not in self._ended:
+            self._ended.add(game_id)
+            log.info("game %d ended: game over", game_id)
         conn = self._conns.get((game_id, seat))
         if conn is not None:  # like the lab: events for a seat without a socket are lost
             conn.queue.put_nowait(json.dumps(wire))
@@ -163,6 +187,7 @@ class IbexServer:
             key = (conn.game_id, conn.seat)
             if self._conns.get(key) is conn:  # type: ignore[arg-type]
                 del self._conns[key]  # type: ignore[arg-type]
+                log.info("game %s: seat %s left (socket closed)", conn.game_id, conn.seat)
             await asyncio.sleep(0)
             writer.cancel()
 
@@ -194,7 +219,9 @@ class IbexServer:
         sg = self.games[gid]
         try:
             if kind == "join":
-                sg.join(msg["recovery"], bind=lambda seat: self._bind(conn, gid, seat))
+                known = sg.seat_of(msg["recovery"]) is not None
+                seat = sg.join(msg["recovery"], bind=lambda seat: self._bind(conn, gid, seat))
+                log.info("game %d: seat %d %s", gid, seat, "rejoined" if known else "joined")
             elif kind == "rejoin":
                 seat = sg.seat_of(msg["recovery"])
                 if seat is None:
@@ -221,12 +248,52 @@ class IbexServer:
             self._reply(conn, codec.text("error", f"Game {gid}: internal error handling {kind}: {exc!r} "
                                                   "(reported in the server log; the game goes on)"))
 
+    # ------------------------------------------------------------------ admin account
+    def _login_ok(self, user: Any, password: Any) -> bool:
+        if self._credentials is None or not isinstance(user, str) or not isinstance(password, str):
+            return False
+        user_ok = hmac.compare_digest(user.encode(), self._credentials[0].encode())
+        pw_ok = hmac.compare_digest(password.encode(), self._credentials[1].encode())
+        return user_ok and pw_ok
+
+    def _jwt(self, payload: dict[str, Any], ttl_s: int) -> str:
+        """An HS256 JSON web token (the lab signs RS256; clients only pass it back)."""
+        now = int(time.time())
+        parts = [_b64(json.dumps(x, separators=(",", ":")).encode())
+                 for x in ({"alg": "HS256", "typ": "JWT"}, payload | {"iat": now, "exp": now + ttl_s})]
+        sig = hmac.new(self._jwt_key, ".".join(parts).encode(), hashlib.sha256).digest()
+        return ".".join([*parts, _b64(sig)])
+
+    def _jwt_problem(self, token: str | None) -> dict[str, str] | None:
+        """``None`` for a valid admin token, else the error object the lab's JWT library reports."""
+        def err(message: str, name: str = "JsonWebTokenError") -> dict[str, str]:
+            return {"name": name, "message": message}
+
+        if not token:
+            return err("jwt must be provided")
+        parts = token.split(".")
+        if len(parts) != 3:
+            return err("jwt malformed")
+        sig = hmac.new(self._jwt_key, f"{parts[0]}.{parts[1]}".encode(), hashlib.sha256).digest()
+        if not hmac.compare_digest(_b64(sig), parts[2]):
+            return err("invalid signature")
+        try:
+            payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+        except ValueError:
+            return err("jwt malformed")
+        if payload.get("exp", 0) < time.time():
+            return err("jwt expired", "TokenExpiredError")
+        if payload.get("role") != 0:
+            return err("not an admin token")
+        return None
+
     # ------------------------------------------------------------------ REST
     def _rest_app(self) -> Any:
         from starlette.applications import Starlette
         from starlette.requests import Request
-        from starlette.responses import JSONResponse
-        from starlette.routing import Route
+        from starlette.responses import JSONResponse, PlainTextResponse
+        from starlette.routing import Route, WebSocketRoute
+        from starlette.websockets import WebSocket
 
         def reply(code: int, data: Any = None, message: str = "") -> JSONResponse:
             body = codec.RestReply(data={} if data is None else data, message=message).model_dump()
@@ -249,9 +316,7 @@ class IbexServer:
             if self._credentials is None:
                 return reply(401, message=f"Login failed: this server has no account; set {USER_ENV} and "
                                           f"{PASSWORD_ENV} before starting it")
-            user_ok = hmac.compare_digest(body.username.encode(), self._credentials[0].encode())
-            pw_ok = hmac.compare_digest(body.password.encode(), self._credentials[1].encode())
-            if not (user_ok and pw_ok):
+            if not self._login_ok(body.username, body.password):
                 return reply(401, message="Login failed")
             try:
                 params = GameParams.from_lab(body.gameParameters)
@@ -260,37 +325,89 @@ class IbexServer:
             sg = self.create_game(params, body.seed, body.values)
             return reply(200, {"id": sg.id}, "Game created and started")
 
+        def js_id(raw: str | None) -> str:  # the lab prints parseInt(...) of the id it was given
+            try:
+                return str(int(raw)) if raw is not None else "NaN"
+            except ValueError:
+                return "NaN"
+
         async def recovery(request: Request) -> JSONResponse:
             sg = game_of(request.query_params.get("game_id"))
             if sg is None:
-                return reply(400, message=f"Game {request.query_params.get('game_id')} not found")
+                return reply(400, message=f"Game {js_id(request.query_params.get('game_id'))} was not found")
             return reply(200, {"recovery": sg.new_token()}, "Data available")
 
         async def status(request: Request) -> JSONResponse:
             sg = game_of(request.query_params.get("id"))
             if sg is None:
-                return reply(400, message=f"Game {request.query_params.get('id')} is not running")
+                return reply(400, message=f"Game with id {js_id(request.query_params.get('id'))} not found")
             data = sg.status(request.query_params.get("recovery", ""))
-            msg = "player found, recovery data will be returned" if data["found"] else "player not found"
-            return reply(200, data, f"Game {sg.id}: {msg}")
+            if data["found"]:
+                msg = f"Game {sg.id}: player found, recovery data will be returned"
+            elif data["canJoin"]:
+                msg = f"Player not found but game {sg.id} can still be joined"
+            else:
+                msg = f"Game {sg.id} is full"
+            return reply(200, data, msg)
 
         async def data(request: Request) -> JSONResponse:
             sg = game_of(request.query_params.get("game_id"))
-            if sg is None:
-                return reply(400, message=f"Game {request.query_params.get('game_id')} not found")
-            return reply(200, data_payload(sg), "Data available")
+            # like the lab: an unknown game is HTTP 200 with data null
+            return JSONResponse({"data": None if sg is None else data_payload(sg), "status": True,
+                                 "message": "Data available"})
+
+        async def login(request: Request) -> JSONResponse:
+            try:
+                body = json.loads(await request.body())
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                body = None
+            if not isinstance(body, dict) or not self._login_ok(body.get("username"), body.get("password")):
+                return reply(401, message="Login failed")
+            user = {"id": 1, "username": body["username"], "role": 0}
+            tokens = {"token": self._jwt(user, 3600), "refresh": self._jwt({"data": 1}, 3 * 86400)}
+            return reply(200, {"user": user} | tokens, "login successful")
+
+        async def list_games(request: Request) -> JSONResponse:
+            problem = self._jwt_problem(request.query_params.get("token"))
+            if problem is not None:  # the lab answers 500 with the JWT library's error object
+                return JSONResponse({"data": {}, "status": True, "message": problem}, status_code=500)
+            games = [{"id": sg.id, "title": sg.params.title, "created_at": sg.created_at, "updated_at": None,
+                      "ended_at": sg.ended_at, "type": RULESETS[sg.game.treatment], "started": True,
+                      "round_number": {"id": sg.id * 100 + sg.game.round, "number": sg.game.round,
+                                       "phase": sg.game.phase, "gameId": sg.id}}
+                     for sg in sorted(self.games.values(), key=lambda g: -g.id)]
+            return reply(200, games, "Data found")
 
         async def not_found(request: Request) -> JSONResponse:
             return reply(404, message=f"no route {request.method} {request.url.path}")
+
+        async def websocket_refused(websocket: WebSocket) -> None:
+            # like the lab's REST port (Express): a websocket upgrade there gets HTTP 404
+            await websocket.send_denial_response(PlainTextResponse(
+                f"this is the REST port; open the websocket on ws://{self.host}:{self.ws_port}", status_code=404))
 
         routes = [
             Route("/api/v1/games/create-for-llm", create, methods=["POST"]),
             Route("/api/v1/games/get-recovery", recovery, methods=["GET"]),
             Route("/api/v1/games/status", status, methods=["GET"]),
             Route("/api/v1/games/data", data, methods=["GET"]),
+            Route("/api/v1/games/list", list_games, methods=["GET"]),
+            Route("/api/v1/auth/login", login, methods=["POST"]),
             Route("/{path:path}", not_found, methods=["GET", "POST", "PUT", "DELETE"]),
+            WebSocketRoute("/{path:path}", websocket_refused),
         ]
         return Starlette(routes=routes)
+
+
+def _plain_http_refused(connection: Any, request: Any) -> Any:
+    """Plain HTTP on the websocket port: 426 ``Upgrade Required``, as the lab's ``ws`` server answers."""
+    if request.headers.get("Upgrade", "").lower() != "websocket":
+        return connection.respond(HTTPStatus.UPGRADE_REQUIRED, "Upgrade Required")
+    return None
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
 async def serve_forever(server: IbexServer) -> None:

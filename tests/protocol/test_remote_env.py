@@ -79,7 +79,7 @@ def test_remote_env_needs_a_fresh_game(server: tuple) -> None:
     srv, loop = server
     env = remote(srv.rest_url, srv.ws_url, 42)
     try:
-        with pytest.raises(ConnectError, match="HTTP 400"):
+        with pytest.raises(ConnectError, match="game 42 not found"):
             env.reset()
     finally:
         env.close()
