@@ -13,7 +13,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-app = typer.Typer(add_completion=False, no_args_is_help=False,
+from econlab.cli_errors import ErrorHandlingGroup
+from econlab.errors import UserError
+
+app = typer.Typer(cls=ErrorHandlingGroup, add_completion=False, no_args_is_help=False, pretty_exceptions_enable=False,
                   help="econlab: economic lab experiments with scripted, LLM and RL agents.")
 console = Console()
 
@@ -28,10 +31,68 @@ def _fmt(x: Any) -> str:
     return str(x)
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("econlab")
+        except PackageNotFoundError:  # running from a source tree that is not installed
+            number = "unknown (not installed)"
+        sys.stdout.write(f"econlab {number}\n")
+        raise typer.Exit(0)
+
+
 @app.callback(invoke_without_command=True)
-def _root(ctx: typer.Context) -> None:
+def _root(ctx: typer.Context,
+          version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_show_version,
+                                                help="print the version and exit")] = False) -> None:
     if ctx.invoked_subcommand is None:
         console.print(ctx.get_help())
+
+
+#: ``play`` options by the scenario field they set (messages name the option)
+_PLAY_OPTIONS = {"treatment": "--treatment", "rounds": "--rounds", "session": "--session",
+                 "practice_round": "--practice"}
+_LLM_OPTIONS = {"backend": "--llm-backend", "base_url": "--llm-base-url", "model": "--llm-model",
+                "cache_dir": "--cache", "budget_usd": "--budget-usd"}
+
+
+def _play_folder(sc: Any, seed: int, assignment: dict[int, str], llm: Any) -> str:
+    """``play-TREATMENT-seedN-POLICIES-HASH``: readable, and distinct for every distinct set-up.
+
+    POLICIES is the one policy of every seat, or the policy per role (``owner=truthful+...``); HASH is a digest
+    of everything that shapes the game (scenario, seats, seed, LLM settings), so two runs that differ in
+    anything get two folders, and the same run finds its folder again.
+    """
+    import hashlib
+    import re
+
+    from econlab.eval.recording import dumps
+
+    from collections import Counter
+
+    from econlab.game.params import ROLE_NAMES
+    from econlab.game.state import make_players
+
+    params = sc.game_params()
+    role_of = {p.number: ROLE_NAMES[p.role] for p in make_players(params.owners.count, params.speculators.count)}
+    base = Counter(assignment.values()).most_common(1)[0][0]
+    parts = [base]
+    for role in dict.fromkeys(role_of.values()):
+        specs = {assignment[s] for s, r in role_of.items() if r == role}
+        if len(specs) == 1 and specs != {base}:
+            parts.append(f"{role}={specs.pop()}")
+        elif len(specs) > 1:
+            parts += [f"{s}={assignment[s]}" for s, r in role_of.items() if r == role and assignment[s] != base]
+    readable = "+".join(parts)
+    if sc.name != "default":
+        readable = f"{sc.name}-{readable}"
+    readable = re.sub(r"[^A-Za-z0-9_.=+-]", "_", readable)[:48]
+    digest = hashlib.sha256(dumps({"scenario": sc.model_dump(mode="json"), "seats": {str(k): v for k, v in
+                                   sorted(assignment.items())}, "seed": seed,
+                                   "llm": llm.model_dump(mode="json")}).encode()).hexdigest()[:8]
+    return f"play-{sc.treatment}-seed{seed}-{readable}-{digest}"
 
 
 @app.command()
@@ -43,8 +104,11 @@ def play(
     rounds: Annotated[int | None, typer.Option(help="paid rounds (1-5)")] = None,
     session: Annotated[int | None, typer.Option(help="lab value/signal session (1-11)")] = None,
     practice: Annotated[bool | None, typer.Option("--practice/--no-practice", help="play the practice round")] = None,
-    out: Annotated[Path | None, typer.Option(help="run folder for the record")] = None,
-    quiet: Annotated[bool, typer.Option(help="no progress display")] = False,
+    out: Annotated[Path | None, typer.Option(help="run folder for the record (default: runs/play-TREATMENT-seedN-"
+                                                  "POLICIES-HASH, one per distinct set-up)")] = None,
+    overwrite: Annotated[bool, typer.Option(help="replace a record of the same game already in the folder")
+                         ] = False,
+    quiet: Annotated[bool, typer.Option(help="print only the summary (no progress, no round tables)")] = False,
     llm_backend: Annotated[str | None, typer.Option(help="LLM seats: openai, local or replay")] = None,
     llm_base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint of LLM seats")] = None,
     llm_model: Annotated[str | None, typer.Option(help="model of LLM seats (local: a model folder)")] = None,
@@ -52,12 +116,16 @@ def play(
     budget_usd: Annotated[float | None, typer.Option(help="LLM spending limit of the run (USD)")] = None,
 ) -> None:
     """Play one full game with scripted, LLM (``llm``, ``llm:persona=exploiter``) or other policies."""
+    from pydantic import ValidationError
+
     from econlab.cli_llm import llm_files, make_factory
     from econlab.cli_llm import report as llm_report
+    from econlab.configfile import validation_message
     from econlab.eval.recording import RecordWriter
     from econlab.eval.runner import GameSpec, play_game
     from econlab.eval.scenario import Scenario, load_scenario
     from econlab.game.jsnum import index as js_index
+    from econlab.runfolder import check_out_dir, refuse_overwrite
 
     try:
         sc = load_scenario(scenario) if scenario else Scenario()
@@ -68,21 +136,33 @@ def play(
             if val is not None:
                 changes[key] = val
         if changes:
-            sc = Scenario.model_validate(sc.model_dump() | changes)
+            try:
+                sc = Scenario.model_validate(sc.model_dump() | changes)
+            except ValidationError as exc:
+                raise UserError(validation_message(exc, Scenario, scenario, names=_PLAY_OPTIONS)) from None
         params = sc.game_params()
-        assignment = sc.assignment(policy or ())
-        factory = make_factory(sc.llm, llm_backend, llm_base_url, llm_model, cache, budget_usd)
+        assignment = sc.checked_assignment(policy or ())
+        try:
+            factory = make_factory(sc.llm, llm_backend, llm_base_url, llm_model, cache, budget_usd)
+        except ValidationError as exc:
+            from econlab.policies.llm import LLMConfig
+
+            raise UserError(validation_message(exc, LLMConfig, names=_LLM_OPTIONS)) from None
         policies = factory.build(assignment)
         spec = GameSpec(params=params, seed=seed, values=sc.values, market_ticks=sc.market_ticks,
                         chat_ticks=sc.chat_ticks, compat=sc.compat)
     except (ValueError, OSError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    folder = out or Path("runs") / f"play-{sc.treatment}-seed{seed}"
-    writer = RecordWriter(folder, f"{sc.treatment}-seed{seed}")
+        raise UserError(str(exc)) from exc
+    folder = check_out_dir(out or Path("runs") / _play_folder(sc, seed, assignment, factory.config))
+    name = f"{sc.treatment}-seed{seed}"
+    refuse_overwrite([folder / f"{name}.record.json"], overwrite, "the record of a game played earlier")
+    writer = RecordWriter(folder, name)
     n_rounds = params.round_count + (1 if params.practice_round else 0)
-    console.print(f"[bold]{sc.treatment.capitalize()}[/bold] game: {n_rounds} round(s), session "
-                  f"{params.session_number}, seed {seed}, {len(assignment)} seats")
+    if not quiet:
+        paid = f"{params.round_count} paid round{'s' if params.round_count != 1 else ''}"
+        console.print(f"[bold]{sc.treatment.capitalize()}[/bold] game: {paid}"
+                      f"{' + practice' if params.practice_round else ''}, session {params.session_number}, "
+                      f"seed {seed}, {len(assignment)} seats")
     roles: dict[int, str] = {}
 
     def show_round(game: Any, rnd: int) -> None:
@@ -96,6 +176,9 @@ def play(
             votes = sum(1 for d in r.final_decisions.values() if d == [1])
             offer = js_index(r.offer, 1) if isinstance(r.offer, list) and r.offer else "none"
             detail = f", offer {_fmt(offer)}, {votes} of {len(r.final_decisions)} owners voted for the project"
+        progress.advance(task)
+        if quiet:
+            return
         console.print(f"[bold]Round {rnd}[/bold]{' (practice, unpaid)' if rnd == 0 else ''}: "
                       f"{_CONDITION.get(r.condition, r.condition)}{detail}")
         table = Table()
@@ -106,7 +189,6 @@ def play(
         for p in game.players:
             table.add_row(str(p.number), p.tag, assignment[p.number], _fmt(r.profits.get(p.number)))
         console.print(table)
-        progress.advance(task)
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, disable=quiet, transient=True) as progress:

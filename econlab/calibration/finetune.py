@@ -215,7 +215,7 @@ def load_config(path: str | Path) -> FinetuneConfig:
     Raises:
         ValueError: Missing file or invalid settings.
     """
-    from econlab.configfile import read_mapping
+    from econlab.configfile import read_mapping, unwrap, validate
 
     data = read_mapping(path, "a finetune config")
-    return FinetuneConfig.model_validate(data.get("finetune", data))
+    return validate(FinetuneConfig, unwrap(data, "finetune", path), path, "a finetune config")

@@ -100,6 +100,20 @@ class SearchConfig(BaseModel):
             raise ValueError(f"variant names must be unique, got {names}")
         return variants
 
+    @field_validator("llm")
+    @classmethod
+    def _check_llm(cls, llm: dict[str, Any]) -> dict[str, Any]:
+        from pydantic import ValidationError
+
+        from econlab.configfile import nested_error
+        from econlab.policies.llm.config import LLMConfig
+
+        try:
+            LLMConfig.model_validate(llm)
+        except ValidationError as exc:
+            raise nested_error(exc, LLMConfig, "") from None
+        return llm
+
     @field_validator("seats")
     @classmethod
     def _check_seats(cls, seats: dict[str, str]) -> dict[str, str]:
@@ -133,10 +147,10 @@ def load_config(path: str | Path) -> SearchConfig:
     Raises:
         ValueError: Missing file or invalid settings.
     """
-    from econlab.configfile import read_mapping
+    from econlab.configfile import read_mapping, unwrap, validate
 
-    data = read_mapping(path, "a calibration config")
-    return SearchConfig.model_validate(data.get("prompts", data))
+    data = read_mapping(path, "a prompt-search config")
+    return validate(SearchConfig, unwrap(data, "prompts", path), path, "a prompt-search config")
 
 
 def score_all(cfg: SearchConfig, *, log: Any = None) -> tuple[pd.DataFrame, dict[str, Any]]:

@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from econlab.eval.scenario import Scenario
 from econlab.game.params import ROLE_CODES
@@ -103,11 +103,23 @@ class TrainConfig(BaseModel):
     @field_validator("game")
     @classmethod
     def _check_game(cls, game: dict[str, Any]) -> dict[str, Any]:
-        allowed = {"rounds", "market_ticks", "practice_round", "values", "session", "params", "compat"}
-        unknown = sorted(set(game) - allowed)
-        if unknown:
-            raise ValueError(f"game: unknown settings {unknown}; allowed: {sorted(allowed)}")
-        return game
+        from econlab.eval.tournament_config import check_game_settings
+
+        return check_game_settings(game, ("rounds", "market_ticks", "practice_round", "values", "session", "params",
+                                          "compat"))
+
+    @model_validator(mode="after")
+    def _check_seats(self) -> TrainConfig:
+        from econlab.eval.tournament_config import check_population
+
+        check_population(self.scenario(), {}, self.treatment, "opponents")
+        try:
+            self.learning_seats()
+        except ValueError as exc:
+            from econlab.configfile import config_error
+
+            raise config_error("learn", str(exc).removeprefix("learn: ")) from None
+        return self
 
     def scenario(self) -> Scenario:
         """The scenario of the fixed seats (learning seats keep their opponent entry, which the env ignores)."""
@@ -152,10 +164,7 @@ class TrainConfig(BaseModel):
 
 def load_train_config(path: str | Path, **overrides: Any) -> TrainConfig:
     """Read and validate a training YAML file, with field ``overrides`` (e.g. ``iterations=2``)."""
-    from econlab.configfile import read_mapping
+    from econlab.configfile import read_mapping, validate
 
     data = read_mapping(path, "a training config")
-    try:
-        return TrainConfig.model_validate(data | overrides)
-    except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from exc
+    return validate(TrainConfig, data | overrides, path, "a training config")
