@@ -67,11 +67,9 @@ def _play_folder(sc: Any, seed: int, assignment: dict[int, str], llm: Any) -> st
     """
     import hashlib
     import re
-
-    from econlab.eval.recording import dumps
-
     from collections import Counter
 
+    from econlab.eval.recording import dumps
     from econlab.game.params import ROLE_NAMES
     from econlab.game.state import make_players
 
@@ -220,18 +218,26 @@ def replay(
     trace: Annotated[Path, typer.Argument(help="a lab-server trace (.jsonl)")],
     compat: Annotated[str, typer.Option(help="server (reproduce the lab server) or strict")] = "server",
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    partial: Annotated[bool, typer.Option(help="accept a trace that stops before the game ended (exit 0 when "
+                                               "what it holds matches)")] = False,
 ) -> None:
-    """Feed a recorded lab-server game through the engine and compare every outcome; exit 1 on a mismatch."""
+    """Feed a recorded lab-server game through the engine and compare every outcome; exit 1 on a mismatch.
+
+    A trace that stops before the game ended is compared as far as it goes; the command then exits 2 unless
+    ``--partial`` is given.
+    """
+    from econlab.configfile import choice_text
+    from econlab.eval.filekind import expect_kind
     from econlab.eval.replay import read_trace, replay_trace
 
     if compat not in ("server", "strict"):
-        console.print(f"[red]error:[/red] --compat must be server or strict, got {compat!r}")
-        raise typer.Exit(2)
+        raise UserError(f"--compat: {choice_text(compat, ['server', 'strict'])}")
+    expect_kind(trace, ("trace", "other"), "a lab-server trace (.jsonl)")
     try:
         result = replay_trace(read_trace(str(trace)), compat=compat)  # type: ignore[arg-type]
     except (ValueError, OSError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+        raise UserError(f"{exc} — give a complete trace (a trace cut at a line boundary replays with --partial)"
+                        ) from exc
     if as_json:
         sys.stdout.write(json.dumps(result.to_json()) + "\n")
     else:
@@ -244,6 +250,13 @@ def replay(
             console.print(f"[red]mismatch[/red] {m['where']}: server {m['server']} engine {m['engine']}")
     if result.mismatches:
         raise typer.Exit(1)
+    if result.truncated is not None:
+        where = f"round {result.truncated['round']}, phase {result.truncated['phase']}"
+        message = (f"{trace} ends in {where} before game over — only what it holds was compared "
+                   f"({result.compared} items)")
+        if not partial:
+            raise UserError(f"{message}; pass --partial to accept a partial trace")
+        sys.stderr.write(f"warning: {message}\n")
 
 
 from econlab.cli_eval import compare, report, tournament  # noqa: E402 - light module; heavy imports inside

@@ -30,15 +30,20 @@ def tournament(
         TimeRemainingColumn,
     )
 
-    from econlab.eval.tournament import run_tournament
+    from econlab.errors import UserError
+    from econlab.eval.tournament import check_policies, check_run_folder, run_tournament
     from econlab.eval.tournament_config import load_tournament
+    from econlab.runfolder import check_out_dir
 
+    if workers < 1:
+        raise UserError(f"--workers {workers}: needs at least 1 worker process — give --workers 1 or more")
     try:
         cfg = load_tournament(config)
+        folder = check_out_dir(out or Path("runs") / f"tournament-{cfg.name}")
+        check_run_folder(folder, cfg)
+        check_policies(cfg.tasks())  # builds every seat once (rl: checkpoints load), before anything is written
     except (ValueError, OSError) as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from exc
-    folder = out or Path("runs") / f"tournament-{cfg.name}"
+        raise UserError(str(exc)) from exc
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("ETA"), TimeRemainingColumn(), console=console, disable=quiet) as progress:
         task = progress.add_task(f"{cfg.name}: games", total=None)
@@ -46,11 +51,7 @@ def tournament(
         def show(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        try:
-            summary = run_tournament(cfg, folder, workers=workers, ray_address=ray, on_progress=show)
-        except (ValueError, RuntimeError) as exc:
-            console.print(f"[red]error:[/red] {escape(str(exc))}")
-            raise typer.Exit(2) from exc
+        summary = run_tournament(cfg, folder, workers=workers, ray_address=ray, on_progress=show)
     console.print(f"{summary.total} games ({summary.played} played, {summary.skipped} already done) in "
                   f"{summary.wall_s:.1f} s with {'Ray' if ray else f'{workers} worker(s)'}; "
                   f"tables: {folder / 'tables'}")

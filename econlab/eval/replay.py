@@ -41,10 +41,15 @@ class ReplayResult:
     compared: int = 0
     #: messages the engine rejected (strict mode only)
     rejected: list[str] = field(default_factory=list)
+    #: where a trace that stops before the game ended stops: ``{"round": r, "phase": p}`` (``None``: complete)
+    truncated: dict[str, int] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` output of ``econlab replay``."""
-        return {"rounds": self.rounds, "mismatches": self.mismatches}
+        out: dict[str, Any] = {"rounds": self.rounds, "mismatches": self.mismatches, "compared": self.compared}
+        if self.truncated is not None:
+            out["truncated"] = self.truncated
+        return out
 
 
 @dataclass
@@ -81,7 +86,8 @@ def read_trace(path: str) -> list[dict[str, Any]]:
             try:
                 out.append(json.loads(line))
             except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{n}: not a JSON object: {exc}") from exc
+                raise ValueError(f"{path}: line {n} is not JSON ({exc.msg}; the file may be cut in the middle of a "
+                                 "line)") from exc
     return out
 
 
@@ -209,10 +215,35 @@ def replay_trace(lines: list[dict[str, Any]], compat: Compat = "server") -> Repl
             record(game.apply(seat, action, raw=dict(msg)))
         except InvalidActionError as exc:
             rejected.append(str(exc))
-    advance_to((params.round_count + 1, 0))
+    end = _trace_end(lines)
+    advance_to((params.round_count + 1, 0) if end is None else end)
     result = _compare(game, engine, trace)
     result.rejected = rejected
+    if end is not None:
+        result.truncated = {"round": end[0], "phase": end[1]}
+        # only the rounds whose summary the trace holds: the engine's view of a round cut short is not a result
+        summarized = {rnd for kind, _seat, rnd in trace.per_seat if kind == "round-summary"}
+        result.rounds = [r for r in result.rounds if r["round"] in summarized]
     return result
+
+
+def _trace_end(lines: list[dict[str, Any]]) -> tuple[int, int] | None:
+    """``None`` when the trace saw the game end (a ``game-over`` event), else the last (round, phase) it reached.
+
+    A trace cut short must not be completed by the engine's timers: the rounds it never saw would be made up.
+    """
+    last = (0, 0)
+    for line in lines:
+        msg = line.get("msg")
+        if line.get("dir") != "recv" or not isinstance(msg, Mapping):
+            continue
+        kind = msg.get("eventType")
+        if kind == "game-over":
+            return None
+        if kind == "phase-transition":
+            pt = msg.get("data") or {}
+            last = max(last, (int(pt.get("round", 0)), int(pt.get("phase", 0))))
+    return last
 
 
 def _late_messages(lines: list[dict[str, Any]]) -> set[int]:
