@@ -11,6 +11,8 @@ from typing import Annotated
 
 import typer
 
+from econlab.errors import UserError
+
 
 def register(app: typer.Typer) -> None:
     """Add the ``dataset`` and ``calibrate`` command groups to ``app``."""
@@ -33,13 +35,22 @@ def register(app: typer.Typer) -> None:
         """Turn lab records into per-decision examples, the tidy tables and chat-format SFT examples."""
         from econlab.calibration.dataset import build_human_dataset
         from econlab.calibration.sft import DECISIONS
+        from econlab.eval.filekind import expect_kind
+        from econlab.runfolder import check_out_dir
 
+        for f in files:
+            expect_kind(f, ("lab-record", "econlab-record"), "a lab record (a .log.json of a human session)")
+        bad = sorted(set(decisions or ()) - set(DECISIONS))
+        if bad:
+            from econlab.configfile import choice_text
+
+            raise UserError(f"--decision: {choice_text(bad[0], list(DECISIONS))}")
+        check_out_dir(out)
         try:
             summary = build_human_dataset(files, out, persona=persona, decisions=tuple(decisions or DECISIONS),
                                           templates_dir=templates_dir)
         except (ValueError, OSError) as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from exc
+            raise UserError(str(exc)) from exc
         for gid, g in summary["games"].items():
             kinds = ", ".join(f"{k} {n}" for k, n in g["by_decision"].items())
             skipped = sum(g["skipped"].values())
@@ -54,13 +65,15 @@ def register(app: typer.Typer) -> None:
         """Score prompt variants against human sessions with session-level cross-validation, then write the report."""
         from econlab.calibration.report import write_report
         from econlab.calibration.search import load_config, run_search
+        from econlab.runfolder import check_out_dir
 
         try:
             cfg = load_config(config)
         except ValueError as exc:
-            raise typer.BadParameter(str(exc)) from exc
+            raise UserError(str(exc)) from exc
         if out is not None:
             cfg = cfg.model_copy(update={"out": out})
+        check_out_dir(cfg.out)
         summary = run_search(cfg, log=typer.echo)
         for fold in summary["folds"]:
             fits = ", ".join(f"{v} {x:.3f}" for v, x in fold["fit_objective"].items())
@@ -84,10 +97,12 @@ def register(app: typer.Typer) -> None:
             changes = {k: v for k, v in (("out", out), ("max_steps", max_steps)) if v is not None}
             if changes:
                 cfg = cfg.model_copy(update=changes)
+            from econlab.runfolder import check_out_dir
+
+            check_out_dir(cfg.out)
             summary = finetune(cfg, log=typer.echo)
         except ValueError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from exc
+            raise UserError(str(exc)) from exc
         state = "already trained" if summary.get("resumed") else f"{summary['steps']} steps in {summary['seconds']} s"
         typer.echo(f"adapter {cfg.out}: {state}; {summary['used']} examples ({summary['too_long']} too long); "
                    f"loss {summary['losses'][0]:.4f} -> {summary['losses'][-1]:.4f}")
@@ -103,5 +118,4 @@ def register(app: typer.Typer) -> None:
         try:
             typer.echo(f"report: {write_report(search_dir)}")
         except ValueError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from exc
+            raise UserError(str(exc)) from exc

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+
+from econlab.errors import UserError
 
 console = Console()
 
@@ -30,7 +31,6 @@ def tournament(
         TimeRemainingColumn,
     )
 
-    from econlab.errors import UserError
     from econlab.eval.tournament import check_policies, check_run_folder, run_tournament
     from econlab.eval.tournament_config import load_tournament
     from econlab.runfolder import check_out_dir
@@ -70,12 +70,27 @@ def report(
     """Write a self-contained HTML report (tables and plots) of a tournament run."""
     from econlab.eval.report import write_report
 
+    _check_report_inputs(run_dir, out, n_boot)
     try:
         path = write_report(run_dir, out, n_boot=n_boot, seed=seed)
     except (ValueError, OSError) as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from exc
+        raise UserError(str(exc)) from exc
     console.print(f"Report: {path}")
+
+
+def _check_report_inputs(run_dir: Path, out: Path | None, n_boot: int) -> None:
+    """The checks ``report`` and ``compare`` make before reading anything."""
+    from econlab.eval.filekind import expect_kind
+    from econlab.runfolder import check_out_dir
+
+    if n_boot < 1:
+        raise UserError(f"--n-boot {n_boot}: the confidence intervals need at least 1 bootstrap replicate — "
+                        "give e.g. --n-boot 1000")
+    expect_kind(run_dir, ("tournament-run", "folder"), "a tournament run folder (the --out of econlab tournament)")
+    if out is not None:
+        if out.is_dir():
+            raise UserError(f"--out {out} is a folder — give the HTML file to write, e.g. {out / 'report.html'}")
+        check_out_dir(out.parent if str(out.parent) else Path("."), f"--out {out}: the folder")
 
 
 def compare(
@@ -89,12 +104,15 @@ def compare(
     from rich.table import Table
 
     from econlab.eval.compare import write_comparison
+    from econlab.eval.filekind import expect_kind
 
+    _check_report_inputs(run_dir, out, n_boot)
+    for f in human:
+        expect_kind(f, ("lab-record", "econlab-record"), "a lab record (a .log.json of a human session)")
     try:
         path, table = write_comparison(run_dir, human, out, n_boot=n_boot, seed=seed)
     except (ValueError, OSError) as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from exc
+        raise UserError(str(exc)) from exc
     view = Table(title="simulated vs human (95% bootstrap CIs)", title_justify="left")
     for col in ("scenario", "statistic", "human", "simulated", "Wasserstein", "KS"):
         view.add_column(col, justify="left" if col in ("scenario", "statistic") else "right")

@@ -22,6 +22,7 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 
 #: distinctive top-level keys of each config kind, and the command that reads it (file-kind hints)
 CONFIG_KINDS: tuple[tuple[str, frozenset[str], str], ...] = (
+    ("a scenario", frozenset({"seats", "default", "treatment", "params"}), "econlab play --scenario FILE"),
     ("a tournament config", frozenset({"treatments", "scenarios"}), "econlab tournament FILE"),
     ("a training config", frozenset({"learn"}), "econlab train FILE"),
     ("an exploitability study", frozenset({"exploiters"}), "econlab exploit-study FILE"),
@@ -32,6 +33,23 @@ CONFIG_KINDS: tuple[tuple[str, frozenset[str], str], ...] = (
     ("a finetune config", frozenset({"sft", "target_modules"}), "econlab calibrate finetune FILE"),
     ("a lab record", frozenset({"parameters", "log"}), "econlab dataset human FILE or econlab compare --human FILE"),
 )
+
+
+def _kind_keys(name: str) -> set[str]:
+    """The top-level settings of a config kind of :data:`CONFIG_KINDS` (empty for non-config kinds)."""
+    import importlib
+
+    where = {"a scenario": "econlab.eval.scenario:Scenario",
+             "a tournament config": "econlab.eval.tournament_config:TournamentConfig",
+             "a training config": "econlab.training.config:TrainConfig",
+             "an exploitability study": "econlab.training.study:StudyConfig",
+             "a design search config": "econlab.design.config:DesignConfig",
+             "a prompt-search config": "econlab.calibration.search:SearchConfig",
+             "a finetune config": "econlab.calibration.finetune:FinetuneConfig"}.get(name)
+    if where is None:
+        return set()
+    module, _, cls = where.partition(":")
+    return set(_allowed_keys(getattr(importlib.import_module(module), cls), ()))
 
 
 def read_mapping(path: str | Path, what: str) -> dict[str, Any]:
@@ -109,15 +127,24 @@ def validate(model: type[ModelT], data: Any, source: str | Path | None = None, w
         return model.model_validate(data)
     except ValidationError as exc:
         message = validation_message(exc, model, source)
-        hint = kind_hint(data, what, source) if isinstance(data, Mapping) else ""
+        hint = kind_hint(data, what, source, model) if isinstance(data, Mapping) else ""
         raise ValueError((f"{hint}\n" if hint else "") + message) from None
 
 
-def kind_hint(data: Mapping[str, Any], what: str, source: str | Path | None = None) -> str:
-    """``"FILE: this is a tournament config, not a scenario — use ..."`` when ``data`` is another kind of config."""
-    keys = set(data)
+def kind_hint(data: Mapping[str, Any], what: str, source: str | Path | None = None,
+              model: type[BaseModel] | None = None) -> str:
+    """``"FILE: this looks like a tournament config, not a scenario — use ..."`` for another kind of config.
+
+    A file is taken for another kind when it holds that kind's distinctive keys, or when every one of its keys
+    is a setting of that kind while some are not settings of ``model``.
+    """
+    keys = {str(k) for k in data}
+    mine = set(_allowed_keys(model, ())) if model is not None else set()
     for name, marks, command in CONFIG_KINDS:
-        if marks <= keys and name != what:
+        if name == what:
+            continue
+        fits = bool(keys) and bool(mine) and not keys <= mine and keys <= _kind_keys(name)
+        if marks <= keys or fits:
             where = f"{source}: " if source else ""
             return (f"{where}this looks like {name}, not {what or 'this kind of file'} — use "
                     f"`{command.replace('FILE', str(source or 'FILE'))}`")

@@ -23,7 +23,7 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "gamedata": ("the lab server's game data (/games/data)", "none: replay its trace (.jsonl) instead"),
     "decisions": ("econlab's decisions of a game", "none: it sits beside the game's record"),
     "sft": ("SFT examples (chat format)", "`econlab calibrate finetune CONFIG` (the config's sft:)"),
-    "yaml": ("a YAML config", "the command of its kind (play --scenario, tournament, train, design, calibrate)"),
+    "yaml": ("a YAML config", "the command of its kind (play --scenario, tournament, train, design or calibrate)"),
     "tournament-run": ("a tournament run folder", "`econlab report RUN` or `econlab compare RUN --human FILE`"),
     "training-run": ("a training run folder", "`--policy SEAT=rl:RUN` (play, tournaments)"),
     "folder": ("a folder", "-"),
@@ -93,8 +93,8 @@ def expect_kind(path: Path, allowed: tuple[str, ...], what: str) -> str:
     description, use = DESCRIPTIONS.get(kind, DESCRIPTIONS["other"])
     if kind.endswith("-run"):
         use = use.replace("RUN", str(path))
-    hint = f"; for it use {use.replace('FILE', str(path))}" if use != "-" else ""
-    raise UserError(f"{path} is {description}, not {what} — give {what}{hint}")
+    todo = f"use {use.replace('FILE', str(path))} for it" if use != "-" else f"give {what}"
+    raise UserError(f"{path} is {description}, not {what} — {todo}")
 
 
 def _loads(text: str) -> dict:
