@@ -268,6 +268,33 @@ def check_keys(data: Mapping[str, Any], template: Mapping[str, Any], path: str) 
         elif isinstance(value, Mapping):
             raise config_error(here, f"a mapping is not allowed here — give a single value (default "
                                      f"{_show(expected)})")
+        else:
+            problem = _leaf_problem(value, expected)
+            if problem:
+                raise config_error(here, problem)
+
+
+def _leaf_problem(value: Any, default: Any) -> str:
+    """Why ``value`` cannot replace a template leaf whose default is ``default`` ("" when it can).
+
+    Whole-number settings are read by the lab server with ``parseInt``, which would silently cut ``70.5`` to 70.
+    """
+    if isinstance(default, bool):
+        return "" if isinstance(value, bool) else f"{_show(value)} is not true/false — give true or false"
+    if isinstance(default, str):
+        return "" if isinstance(value, str) else f"{_show(value)} is not text — give a string"
+    if isinstance(default, float):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return "" if ok else f"{_show(value)} is not a number — give a number"
+    if isinstance(default, int) or default is None:
+        if value is None and default is None:
+            return ""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"{_show(value)} is not a number — give a whole number"
+        if isinstance(value, float) and not value.is_integer():
+            return (f"{value} is not a whole number — the lab reads this setting as an integer (it would play "
+                    f"{int(value)}); give a whole number")
+    return ""
 
 
 def _relevant(errors: list[Any]) -> list[Any]:
@@ -373,7 +400,7 @@ def _range(model: type[BaseModel] | None, loc: Sequence[Any]) -> str:
                     high = (side, value)
     if low and high and low[0] == ">=" and high[0] == "<=":
         return f"{low[1]} to {high[1]}"
-    return " and ".join(f"{side} {v}" for side, v in (low, high) if side)
+    return " and ".join(f"{pair[0]} {pair[1]}" for pair in (low, high) if pair)
 
 
 def _show(value: Any) -> str:

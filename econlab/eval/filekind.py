@@ -36,7 +36,7 @@ def file_kind(path: Path) -> str:
     if not path.exists():
         return "missing"
     if path.is_dir():
-        if (path / "manifest.json").exists() or (path / "records").is_dir():
+        if (path / "tournament.json").exists() or (path / "records").is_dir():
             return "tournament-run"
         if (path / "checkpoints").is_dir() or (path / "meta.json").exists():
             return "training-run"

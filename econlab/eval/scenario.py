@@ -74,10 +74,14 @@ class Scenario(BaseModel):
                 template.pop(fixed, None)
             check_keys(self.params, template, "params")
         self.game_params()  # the parameters' own checks (GameParams names the field)
+        from econlab.configfile import config_error
         from econlab.policies.fit import check_spec
 
         for key, spec in (("default", self.default), *((f"seats.{k}", v) for k, v in self.seats.items())):
-            check_spec(spec, key)
+            try:
+                check_spec(spec, key)
+            except ValueError as exc:
+                raise config_error(key, str(exc).removeprefix(f"{key}: ")) from None
         return self
 
     def game_params(self) -> GameParams:

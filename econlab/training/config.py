@@ -110,9 +110,16 @@ class TrainConfig(BaseModel):
 
     @model_validator(mode="after")
     def _check_seats(self) -> TrainConfig:
+        from pydantic import ValidationError
+
+        from econlab.configfile import nested_error
         from econlab.eval.tournament_config import check_population
 
-        check_population(self.scenario(), {}, self.treatment, "opponents")
+        try:
+            scenario = self.scenario()
+        except ValidationError as exc:
+            raise nested_error(exc, Scenario, "opponents") from None
+        check_population(scenario, {}, self.treatment, "opponents")
         try:
             self.learning_seats()
         except ValueError as exc:
