@@ -107,6 +107,9 @@ def register(app: typer.Typer) -> None:
         from econlab.design.search import MANIFEST, best
         from econlab.design.store import CANDIDATES, load
 
+        if not (run / MANIFEST).is_file():
+            raise UserError(f"{run} is not a design run folder (it has no {MANIFEST}) — give the --out folder of "
+                            "`econlab design`")
         try:
             cfg = DesignConfig.model_validate(json.loads((run / MANIFEST).read_text(encoding="utf-8")))
             history = load(run / CANDIDATES)

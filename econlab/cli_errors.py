@@ -3,6 +3,7 @@
 * a :class:`~econlab.errors.UserError` (and a usage error: unknown option, bad value, missing argument) is
   printed as ``error: <what> — <allowed values / what to do>`` on stderr and exits with its code (2);
 * ``typer.Exit(code)`` exits with ``code`` (1: a replay mismatch, 3: too many LLM fallbacks);
+* an ``OSError`` about a path (a folder that vanished, a full disk) is an ``error:`` line too (exit 2);
 * anything else is an internal error: its traceback is shown, followed by a line saying so (exit 70).
 
 :class:`ErrorHandlingGroup` is the root command's class, so the same path runs under the ``econlab`` script,
@@ -70,6 +71,12 @@ def _param_name(exc: Any) -> str:
     return str(getattr(param, "name", "argument")).upper()
 
 
+def _internal() -> None:
+    traceback.print_exc()
+    sys.stderr.write("internal error: this is a bug in econlab, not in your input — please report it with the "
+                     "traceback above\n")
+
+
 class ErrorHandlingGroup(TyperGroup):
     """The root ``econlab`` group: runs a command and turns what escapes it into the module's error path."""
 
@@ -93,12 +100,18 @@ class ErrorHandlingGroup(TyperGroup):
         except (Abort, KeyboardInterrupt):
             print_error("interrupted — a rerun resumes where the records stopped")
             code = 130
+        except OSError as exc:
+            if exc.filename is None:  # not a file-system problem of the user's paths: report it as a bug
+                _internal()
+                code = EXIT_INTERNAL
+            else:
+                print_error(f"{exc.filename}: {(exc.strerror or type(exc).__name__).lower()} — check the path, its "
+                            "permissions and the free space")
+                code = EXIT_USER
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         except Exception:  # noqa: BLE001 - the one place that reports what escaped a command
-            traceback.print_exc()
-            sys.stderr.write("internal error: this is a bug in econlab, not in your input — please report it with "
-                             "the traceback above\n")
+            _internal()
             code = EXIT_INTERNAL
         else:
             code = rv if isinstance(rv, int) else 0

@@ -31,6 +31,10 @@ def _app() -> typer.Typer:
         raise RuntimeError("boom")
 
     @app.command()
+    def vanished() -> None:
+        raise FileNotFoundError(2, "No such file or directory", "runs/gone/x.json")
+
+    @app.command()
     def count(n: int = 1) -> None:
         typer.echo(str(n))
 
@@ -46,6 +50,11 @@ def test_exit_codes_pass_through() -> None:
     assert CliRunner().invoke(_app(), ["fallback"]).exit_code == EXIT_FALLBACK
     ok = CliRunner().invoke(_app(), ["count", "--n", "3"])
     assert ok.exit_code == 0 and ok.stdout == "3\n"
+
+
+def test_a_path_problem_is_an_error_line() -> None:
+    res = CliRunner().invoke(_app(), ["vanished"])
+    assert res.exit_code == 2 and res.stderr.startswith("error: runs/gone/x.json: no such file or directory — ")
 
 
 def test_usage_errors_take_the_same_style() -> None:
