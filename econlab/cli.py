@@ -125,6 +125,8 @@ def play(
     from econlab.game.jsnum import index as js_index
     from econlab.runfolder import check_out_dir, refuse_overwrite
 
+    if seed < 0:
+        raise UserError(f"--seed {seed}: seeds are whole numbers >= 0 — give e.g. --seed 0")
     try:
         sc = load_scenario(scenario) if scenario else Scenario()
         changes: dict[str, Any] = {}

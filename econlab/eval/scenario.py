@@ -138,8 +138,9 @@ class Scenario(BaseModel):
         from econlab.policies.fit import check_fit, check_role_keys, check_spec
 
         for item in overrides:
-            key, _, spec = item.partition("=")
-            check_spec(spec, f"--policy {item}")
+            key, eq, spec = item.partition("=")
+            if eq:  # a malformed item is reported by assignment()
+                check_spec(spec, f"--policy {item}")
         out = self.assignment(overrides)
         params = self.game_params()
         roles = {p.number: {v: k for k, v in ROLE_CODES.items()}[p.role]
