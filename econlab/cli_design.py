@@ -55,7 +55,8 @@ def register(app: typer.Typer) -> None:
                 try:
                     cfg = type(cfg).model_validate(cfg.model_dump() | changes)
                 except ValidationError as exc:
-                    names = {"designer": "--designer / --candidates", "workers": "--workers"}
+                    names = {"designer.kind": "--designer", "designer.candidates": "--candidates",
+                             "workers": "--workers"}
                     raise ValueError(validation_message(exc, type(cfg), names=names)) from None
             from econlab.runfolder import check_out_dir
 

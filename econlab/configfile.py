@@ -317,16 +317,19 @@ def _is_tag(part: Any) -> bool:
 
 
 def _path(loc: Sequence[Any], names: Mapping[str, str] | None = None) -> str:
+    """``scenarios[0].params.tax_rate``; a path (or its first key) found in ``names`` is shown by that name."""
     out = ""
-    for i, part in enumerate(loc):
+    for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif _is_tag(part):
-            continue
-        elif i == 0 and names and part in names:
-            out = names[part]
-        else:
+        elif not _is_tag(part):
             out += f".{part}" if out else str(part)
+    if names:
+        if out in names:
+            return names[out]
+        head, dot, rest = out.partition(".")
+        if head in names:
+            return names[head] + (f".{rest}" if dot else "")
     return out
 
 

@@ -30,9 +30,10 @@ def check_out_dir(path: str | os.PathLike[str], option: str = "--out") -> Path:
     if not probe.is_dir():
         raise UserError(f"{option} {path}: {probe} is a file, so no folder can be made under it — "
                         "give another folder")
-    try:
-        with tempfile.TemporaryFile(dir=probe):
-            pass
+    try:  # a real file: permission bits say nothing for root or on read-only mounts
+        fd, name = tempfile.mkstemp(dir=probe, prefix=".econlab-write-check-")
+        os.close(fd)
+        os.unlink(name)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise UserError(f"{option} {path}: cannot write in {probe} ({reason.lower()}) — give a writable "
