@@ -236,7 +236,7 @@ def choice_text(value: Any, allowed: Sequence[str]) -> str:
 
 def config_error(path: str, text: str) -> PydanticCustomError:
     """A validation error found by hand at ``path`` (relative to where the validator runs), shown as is."""
-    return PydanticCustomError("config_error", text.replace("{", "{{").replace("}", "}}"), {"path": path})
+    return PydanticCustomError("config_error", "{text}", {"path": path, "text": text})
 
 
 def nested_error(exc: ValidationError, model: type[BaseModel], at: str) -> PydanticCustomError:
@@ -302,6 +302,9 @@ def _relevant(errors: list[Any]) -> list[Any]:
     out = []
     for err in errors:
         loc = err["loc"]
+        if err["type"] == "too_short" and any(len(o["loc"]) > len(loc) and tuple(o["loc"][: len(loc)]) == tuple(loc)
+                                              for o in errors):
+            continue  # a list that is short only because one of its entries failed: the entry says why
         if err["type"].endswith("_type") and len(loc) >= 1 and _is_tag(loc[-1]):
             parent = loc[:-1]
             if any(o is not err and tuple(o["loc"][: len(parent)]) == tuple(parent) and len(o["loc"]) > len(parent)

@@ -151,8 +151,11 @@ class TrainConfig(BaseModel):
             m = _SEAT.match(text)
             seat = int(m.group(2)) if m else -1
             if seat not in seats or (m and m.group(1) and roles[seat] != ROLE_CODES[m.group(1)]):
-                raise ValueError(f"learn: {item!r} is not a seat, a role or a roleN of this game; seats: "
-                                 f"{ {s: r for s, r in roles.items()} }")
+                from econlab.game.params import ROLE_NAMES
+
+                listing = ", ".join(f"{s} {ROLE_NAMES[r]}" for s, r in sorted(roles.items()))
+                raise ValueError(f"learn: {item!r} is not a seat, a role or a roleN of this game — its seats are "
+                                 f"{listing}")
             out.add(seat)
         return sorted(out)
 
