@@ -14,6 +14,25 @@ import typer
 from econlab.errors import UserError
 
 
+def _refuse_other_dataset(out: Path, files: list[Path], persona: str, decisions: tuple[str, ...],
+                          overwrite: bool) -> None:
+    """A dataset folder is rebuilt from the same inputs freely, but one built from other inputs is kept."""
+    import json
+
+    done = out / "summary.json"
+    if overwrite or not done.is_file():
+        return
+    try:
+        theirs = json.loads(done.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        theirs = {}
+    mine = {"files": [str(Path(f)) for f in files], "persona": persona, "decisions": list(decisions)}
+    differ = [k for k, v in mine.items() if theirs.get(k) != v]
+    if differ:
+        raise UserError(f"{out} holds a dataset built from other {', '.join(differ)} ({done}) — pass --overwrite "
+                        "to replace it, or choose another --out folder")
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``dataset`` and ``calibrate`` command groups to ``app``."""
     dataset = typer.Typer(help="Datasets of decisions (human lab records -> examples).", no_args_is_help=True)
@@ -31,6 +50,7 @@ def register(app: typer.Typer) -> None:
                                                             "(request, offer, vote, chat; default all)")] = None,
         templates_dir: Annotated[Path | None, typer.Option("--templates-dir", help="prompt template overrides")
                                  ] = None,
+        overwrite: Annotated[bool, typer.Option(help="replace a dataset of other inputs already in --out")] = False,
     ) -> None:
         """Turn lab records into per-decision examples, the tidy tables and chat-format SFT examples."""
         from econlab.calibration.dataset import build_human_dataset
@@ -46,6 +66,7 @@ def register(app: typer.Typer) -> None:
 
             raise UserError(f"--decision: {choice_text(bad[0], list(DECISIONS))}")
         check_out_dir(out)
+        _refuse_other_dataset(out, files, persona, tuple(decisions or DECISIONS), overwrite)
         try:
             summary = build_human_dataset(files, out, persona=persona, decisions=tuple(decisions or DECISIONS),
                                           templates_dir=templates_dir)

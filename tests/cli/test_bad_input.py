@@ -285,6 +285,10 @@ CASES = [
          ("t.jsonl is a lab-server trace", "not a lab record"), setup=_copy_trace),
     Case("dataset-decision-bogus", ("dataset", "human", "h.log.json", "--decision", "bid", "--out", "ds"),
          ("--decision: 'bid' is not allowed — allowed values: request, offer, vote",), setup=_copy_human),
+    Case("dataset-folder-of-other-inputs", ("dataset", "human", "h.log.json", "--out", "ds"),
+         ("ds holds a dataset built from other files", "--overwrite"), setup=_copy_human,
+         files={"ds/summary.json": '{"files": ["other.log.json"], "persona": "profit-maximiser", '
+                                   '"decisions": ["request", "offer", "vote", "chat"]}\n'}),
     Case("replay-cut-mid-line", ("replay", "mid.jsonl"), ("mid.jsonl: line 8 is not JSON",
                                                          "cut in the middle of a line"), setup=_cut_mid_line),
     Case("replay-given-a-config", ("replay", "s.yaml"), ("s.yaml is a YAML config, not a lab-server trace",),
