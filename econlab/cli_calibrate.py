@@ -82,10 +82,12 @@ def register(app: typer.Typer) -> None:
     def prompts_cmd(
         config: Annotated[Path, typer.Argument(help="search YAML (configs/calibration/*.yaml)")],
         out: Annotated[Path | None, typer.Option("--out", help="output folder (default: the config's out)")] = None,
+        overwrite: Annotated[bool, typer.Option(help="replace a search of other settings already in the folder")
+                             ] = False,
     ) -> None:
         """Score prompt variants against human sessions with session-level cross-validation, then write the report."""
         from econlab.calibration.report import write_report
-        from econlab.calibration.search import load_config, run_search
+        from econlab.calibration.search import load_config, run_search, settings_changed
         from econlab.runfolder import check_out_dir
 
         try:
@@ -95,6 +97,10 @@ def register(app: typer.Typer) -> None:
         if out is not None:
             cfg = cfg.model_copy(update={"out": out})
         check_out_dir(cfg.out)
+        changed = settings_changed(cfg)
+        if changed and not overwrite:
+            raise UserError(f"{cfg.out} holds a prompt search with other settings ({', '.join(changed)}) — pass "
+                            "--overwrite to replace it, or choose another --out folder")
         summary = run_search(cfg, log=typer.echo)
         for fold in summary["folds"]:
             fits = ", ".join(f"{v} {x:.3f}" for v, x in fold["fit_objective"].items())
@@ -109,9 +115,11 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path | None, typer.Option("--out", help="adapter folder (default: the config's out)")] = None,
         max_steps: Annotated[int | None, typer.Option("--max-steps", min=1, help="override the config's max_steps")
                              ] = None,
+        overwrite: Annotated[bool, typer.Option(help="retrain over an adapter of other settings in the folder")
+                             ] = False,
     ) -> None:
         """Train a LoRA adapter on the SFT examples; play it with ``--policy owner=llm:adapter=PATH``."""
-        from econlab.calibration.finetune import finetune, load_config
+        from econlab.calibration.finetune import finetune, load_config, settings_changed
 
         try:
             cfg = load_config(config)
@@ -121,6 +129,10 @@ def register(app: typer.Typer) -> None:
             from econlab.runfolder import check_out_dir
 
             check_out_dir(cfg.out)
+            changed = settings_changed(cfg)
+            if changed and not overwrite:
+                raise UserError(f"{cfg.out} holds an adapter trained with other settings ({', '.join(changed)}) — "
+                                "pass --overwrite to retrain it, or choose another --out folder")
             summary = finetune(cfg, log=typer.echo)
         except ValueError as exc:
             raise UserError(str(exc)) from exc

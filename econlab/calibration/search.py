@@ -141,6 +141,21 @@ class SearchConfig(BaseModel):
         return LLMConfig.model_validate(data)
 
 
+def settings_changed(cfg: SearchConfig) -> list[str]:
+    """The settings in which the search already in ``cfg.out`` differs from ``cfg`` (empty: none there or same)."""
+    import json
+
+    done = cfg.out / "search.json"
+    if not done.is_file():
+        return []
+    try:
+        theirs = json.loads(done.read_text(encoding="utf-8")).get("config") or {}
+    except (json.JSONDecodeError, AttributeError):
+        return ["search.json (unreadable)"]
+    mine = json.loads(cfg.model_dump_json())
+    return sorted(k for k in set(theirs) | set(mine) if theirs.get(k) != mine.get(k))
+
+
 def load_config(path: str | Path) -> SearchConfig:
     """A :class:`SearchConfig` from YAML.
 

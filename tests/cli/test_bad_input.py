@@ -102,6 +102,16 @@ def _other_tournament_run(root: Path) -> None:
     (root / "t.yaml").write_text(TOURNAMENT + "scenarios: [{name: a}]\n", encoding="utf-8")
 
 
+def _other_search(root: Path) -> None:
+    from econlab.calibration.search import load_config
+
+    (root / "c.yaml").write_text(SEARCH, encoding="utf-8")
+    cfg = load_config(root / "c.yaml")
+    theirs = json.loads(cfg.model_dump_json()) | {"n_boot": 10, "variants": [{"name": "w"}]}
+    (root / "cal").mkdir()
+    (root / "cal" / "search.json").write_text(json.dumps({"config": theirs}), encoding="utf-8")
+
+
 @dataclass(frozen=True)
 class Case:
     """One bad input: the command, the files it reads, the exit status and the phrases the message must hold."""
@@ -281,6 +291,16 @@ CASES = [
     Case("finetune-device-bogus", ("calibrate", "finetune", "f.yaml"),
          ("f.yaml: device: 'tpu' is not allowed — allowed values: auto, cpu, cuda",),
          files={"f.yaml": FINETUNE + "  device: tpu\n"}),
+    Case("finetune-folder-of-other-settings", ("calibrate", "finetune", "f.yaml"),
+         ("adapter holds an adapter trained with other settings (lr, r)", "--overwrite"),
+         files={"f.yaml": FINETUNE, "adapter/training.json": '{"settings": {"sft": "sft.jsonl", "out": "adapter", '
+                '"model": null, "games": [], "decisions": ["request", "offer", "vote"], "practice": true, '
+                '"max_examples": null, "max_length": 2048, "r": 4, "alpha": 16, "dropout": 0.05, "target_modules": '
+                '["q_proj", "v_proj"], "lr": 0.1, "epochs": 1, "max_steps": null, "grad_accum": 4, "seed": 0, '
+                '"prefix_grad": false}}\n'}),
+    Case("calibrate-folder-of-other-search", ("calibrate", "prompts", "c.yaml"),
+         ("cal holds a prompt search with other settings (n_boot, variants)", "--overwrite"),
+         setup=_other_search),
     Case("dataset-given-a-trace", ("dataset", "human", "t.jsonl", "--out", "ds"),
          ("t.jsonl is a lab-server trace", "not a lab record"), setup=_copy_trace),
     Case("dataset-decision-bogus", ("dataset", "human", "h.log.json", "--decision", "bid", "--out", "ds"),
