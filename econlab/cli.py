@@ -102,10 +102,10 @@ def play(
     rounds: Annotated[int | None, typer.Option(help="paid rounds (1-5)")] = None,
     session: Annotated[int | None, typer.Option(help="lab value/signal session (1-11)")] = None,
     practice: Annotated[bool | None, typer.Option("--practice/--no-practice", help="play the practice round")] = None,
-    out: Annotated[Path | None, typer.Option(help="run folder for the record (default: runs/play-TREATMENT-seedN-"
-                                                  "POLICIES-HASH, one per distinct set-up)")] = None,
-    overwrite: Annotated[bool, typer.Option(help="replace a record of the same game already in the folder")
-                         ] = False,
+    out: Annotated[Path | None, typer.Option(help="run folder for the record (default: a new runs/play-TREATMENT-"
+                                                  "seedN-POLICIES-HASH[-K] per run)")] = None,
+    overwrite: Annotated[bool, typer.Option(help="replace a record of the same game already in the folder "
+                                                 "(default folder: reuse it instead of a new -K one)")] = False,
     quiet: Annotated[bool, typer.Option(help="print only the summary (no progress, no round tables)")] = False,
     llm_backend: Annotated[str | None, typer.Option(help="LLM seats: openai, local or replay")] = None,
     llm_base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint of LLM seats")] = None,
@@ -153,9 +153,17 @@ def play(
                         chat_ticks=sc.chat_ticks, compat=sc.compat)
     except (ValueError, OSError) as exc:
         raise UserError(str(exc)) from exc
-    folder = check_out_dir(out or Path("runs") / _play_folder(sc, seed, assignment, factory.config))
     name = f"{sc.treatment}-seed{seed}"
-    refuse_overwrite([folder / f"{name}.record.json"], overwrite, "the record of a game played earlier")
+    if out is None:  # a fresh folder per run: runs/play-...-HASH, then -2, -3, ... when played again
+        base = Path("runs") / _play_folder(sc, seed, assignment, factory.config)
+        folder, n = base, 1
+        while (folder / f"{name}.record.json").exists() and not overwrite:
+            n += 1
+            folder = base.with_name(f"{base.name}-{n}")
+        check_out_dir(folder)
+    else:  # the user's folder: a record already there is kept unless --overwrite
+        folder = check_out_dir(out)
+        refuse_overwrite([folder / f"{name}.record.json"], overwrite, "the record of a game played earlier")
     writer = RecordWriter(folder, name)
     n_rounds = params.round_count + (1 if params.practice_round else 0)
     if not quiet:

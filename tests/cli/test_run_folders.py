@@ -32,6 +32,18 @@ def test_play_twice_with_other_policies_keeps_both_records(tmp_path: Path) -> No
     assert _digest(record) == kept  # the first game's record is untouched
 
 
+def test_the_same_set_up_again_gets_a_new_default_folder(tmp_path: Path) -> None:
+    assert _run("play", *GAME, cwd=tmp_path).returncode == 0
+    [first] = list((tmp_path / "runs").iterdir())
+    kept = _digest(first / "harberger-seed0.record.json")
+    again = _run("play", *GAME, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == [first.name, f"{first.name}-2"]
+    assert _digest(first / "harberger-seed0.record.json") == kept
+    # the same seed and policies give the same game (determinism), in its own folder
+    assert _digest(tmp_path / "runs" / f"{first.name}-2" / "harberger-seed0.record.json") == kept
+
+
 def test_the_same_game_again_is_refused_unless_overwrite(tmp_path: Path) -> None:
     assert _run("play", *GAME, "--out", "r", cwd=tmp_path).returncode == 0
     record = tmp_path / "r" / "harberger-seed0.record.json"
