@@ -82,3 +82,34 @@ def test_a_trace_cut_short_replays_with_partial(tmp_path: Path) -> None:
 
     out = json.loads(proc.stdout)
     assert [r["round"] for r in out["rounds"]] == [1] and out["mismatches"] == [] and out["compared"] > 0
+
+
+def test_a_trace_cut_anywhere_compares_what_it_holds_without_false_mismatches() -> None:
+    from econlab.eval.replay import read_trace, replay_trace
+
+    for trace in sorted(SHARED.glob("*.jsonl")):
+        lines = read_trace(str(trace))
+        for cut in range(40, len(lines), max(1, len(lines) // 25)):
+            result = replay_trace(lines[:cut])
+            over = any(isinstance(x.get("msg"), dict) and x["msg"].get("eventType") == "game-over"
+                       for x in lines[:cut])
+            assert (result.truncated is None) == over, (trace.name, cut)
+            assert result.mismatches == [], (trace.name, cut, result.mismatches[:3])
+        assert replay_trace(lines).truncated is None
+
+
+def test_a_cut_trace_still_finds_a_real_mismatch(tmp_path: Path) -> None:
+    import json
+
+    out = []
+    for line in (SHARED / "harberger-1.jsonl").read_text().splitlines()[:2000]:
+        obj = json.loads(line)
+        msg = obj.get("msg")
+        if obj["dir"] == "recv" and isinstance(msg, dict) and msg.get("eventType") == "round-summary":
+            msg["data"]["secondTaxes"] = 1.0  # corrupt what the server said
+        out.append(json.dumps(obj))
+    cut = tmp_path / "cut.jsonl"
+    cut.write_text("\n".join(out) + "\n")
+    proc = subprocess.run([sys.executable, "-m", "econlab.cli", "replay", str(cut), "--partial"],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 1 and "mismatch round-summary seat 1 round 1" in proc.stdout
