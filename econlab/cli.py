@@ -258,15 +258,15 @@ def replay(
         console.print(f"{result.compared} items compared, {len(result.mismatches)} mismatches")
         for m in result.mismatches[:20]:
             console.print(f"[red]mismatch[/red] {m['where']}: server {m['server']} engine {m['engine']}")
-    if result.mismatches:
-        raise typer.Exit(1)
     if result.truncated is not None:
         where = f"round {result.truncated['round']}, phase {result.truncated['phase']}"
         message = (f"{trace} ends in {where} before game over — only what it holds was compared "
                    f"({result.compared} items)")
-        if not partial:
+        if not partial and not result.mismatches:
             raise UserError(f"{message}; pass --partial to accept a partial trace")
         sys.stderr.write(f"warning: {message}\n")
+    if result.mismatches:
+        raise typer.Exit(1)
 
 
 from econlab.cli_eval import compare, report, tournament  # noqa: E402 - light module; heavy imports inside
