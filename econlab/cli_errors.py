@@ -18,10 +18,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from typer import Abort
-from typer._click import exceptions as click_errors
 from typer.core import TyperGroup
 
 from econlab.errors import EXIT_USER, UserError
+
+try:  # recent Typer releases vendor Click; older ones use the click package
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover - depends on the installed Typer
+    from click import exceptions as click_errors  # type: ignore[no-redef]
+
+#: "no arguments: show the help" (Click >= 8.2); a class nothing raises on older versions
+_NO_ARGS = getattr(click_errors, "NoArgsIsHelpError", type("_NeverRaised", (Exception,), {}))
 
 #: exit status of an internal error (BSD ``EX_SOFTWARE``)
 EXIT_INTERNAL = 70
@@ -88,7 +95,7 @@ class ErrorHandlingGroup(TyperGroup):
         except UserError as exc:
             print_error(str(exc))
             code = exc.exit_code
-        except click_errors.NoArgsIsHelpError as exc:
+        except _NO_ARGS as exc:
             sys.stdout.write(exc.ctx.get_help() + "\n" if exc.ctx is not None else "")
             code = 0
         except click_errors.UsageError as exc:
