@@ -13,7 +13,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-app = typer.Typer(add_completion=False, no_args_is_help=False,
+from econlab.cli_errors import ErrorHandlingGroup
+from econlab.errors import UserError
+
+app = typer.Typer(cls=ErrorHandlingGroup, add_completion=False, no_args_is_help=False, pretty_exceptions_enable=False,
                   help="econlab: economic lab experiments with scripted, LLM and RL agents.")
 console = Console()
 
@@ -28,10 +31,66 @@ def _fmt(x: Any) -> str:
     return str(x)
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("econlab")
+        except PackageNotFoundError:  # running from a source tree that is not installed
+            number = "unknown (not installed)"
+        sys.stdout.write(f"econlab {number}\n")
+        raise typer.Exit(0)
+
+
 @app.callback(invoke_without_command=True)
-def _root(ctx: typer.Context) -> None:
+def _root(ctx: typer.Context,
+          version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_show_version,
+                                                help="print the version and exit")] = False) -> None:
     if ctx.invoked_subcommand is None:
         console.print(ctx.get_help())
+
+
+#: ``play`` options by the scenario field they set (messages name the option)
+_PLAY_OPTIONS = {"treatment": "--treatment", "rounds": "--rounds", "session": "--session",
+                 "practice_round": "--practice"}
+_LLM_OPTIONS = {"backend": "--llm-backend", "base_url": "--llm-base-url", "model": "--llm-model",
+                "cache_dir": "--cache", "budget_usd": "--budget-usd"}
+
+
+def _play_folder(sc: Any, seed: int, assignment: dict[int, str], llm: Any) -> str:
+    """``play-TREATMENT-seedN-POLICIES-HASH``: readable, and distinct for every distinct set-up.
+
+    POLICIES is the one policy of every seat, or the policy per role (``owner=truthful+...``); HASH is a digest
+    of everything that shapes the game (scenario, seats, seed, LLM settings), so two runs that differ in
+    anything get two folders, and the same run finds its folder again.
+    """
+    import hashlib
+    import re
+    from collections import Counter
+
+    from econlab.eval.recording import dumps
+    from econlab.game.params import ROLE_NAMES
+    from econlab.game.state import make_players
+
+    params = sc.game_params()
+    role_of = {p.number: ROLE_NAMES[p.role] for p in make_players(params.owners.count, params.speculators.count)}
+    base = Counter(assignment.values()).most_common(1)[0][0]
+    parts = [base]
+    for role in dict.fromkeys(role_of.values()):
+        specs = {assignment[s] for s, r in role_of.items() if r == role}
+        if len(specs) == 1 and specs != {base}:
+            parts.append(f"{role}={specs.pop()}")
+        elif len(specs) > 1:
+            parts += [f"{s}={assignment[s]}" for s, r in role_of.items() if r == role and assignment[s] != base]
+    readable = "+".join(parts)
+    if sc.name != "default":
+        readable = f"{sc.name}-{readable}"
+    readable = re.sub(r"[^A-Za-z0-9_.=+-]", "_", readable)[:48]
+    digest = hashlib.sha256(dumps({"scenario": sc.model_dump(mode="json"), "seats": {str(k): v for k, v in
+                                   sorted(assignment.items())}, "seed": seed,
+                                   "llm": llm.model_dump(mode="json")}).encode()).hexdigest()[:8]
+    return f"play-{sc.treatment}-seed{seed}-{readable}-{digest}"
 
 
 @app.command()
@@ -43,8 +102,11 @@ def play(
     rounds: Annotated[int | None, typer.Option(help="paid rounds (1-5)")] = None,
     session: Annotated[int | None, typer.Option(help="lab value/signal session (1-11)")] = None,
     practice: Annotated[bool | None, typer.Option("--practice/--no-practice", help="play the practice round")] = None,
-    out: Annotated[Path | None, typer.Option(help="run folder for the record")] = None,
-    quiet: Annotated[bool, typer.Option(help="no progress display")] = False,
+    out: Annotated[Path | None, typer.Option(help="run folder for the record (default: a new runs/play-TREATMENT-"
+                                                  "seedN-POLICIES-HASH[-K] per run)")] = None,
+    overwrite: Annotated[bool, typer.Option(help="replace a record of the same game already in the folder "
+                                                 "(default folder: reuse it instead of a new -K one)")] = False,
+    quiet: Annotated[bool, typer.Option(help="print only the summary (no progress, no round tables)")] = False,
     llm_backend: Annotated[str | None, typer.Option(help="LLM seats: openai, local or replay")] = None,
     llm_base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint of LLM seats")] = None,
     llm_model: Annotated[str | None, typer.Option(help="model of LLM seats (local: a model folder)")] = None,
@@ -54,15 +116,20 @@ def play(
     max_fallback_rate: Annotated[float, typer.Option(help="exit 3 when an LLM seat fell back more often")] = 0.2,
 ) -> None:
     """Play one full game with scripted, LLM (``llm``, ``llm:persona=exploiter``) or other policies."""
+    from pydantic import ValidationError
+
     from econlab.cli_llm import check_rate, make_factory, stopped, write_record
     from econlab.cli_llm import report as llm_report
-    from econlab.errors import UserError
+    from econlab.configfile import validation_message
     from econlab.eval.recording import RecordWriter
     from econlab.eval.runner import GameSpec, play_game
     from econlab.eval.scenario import Scenario, load_scenario
     from econlab.game.jsnum import index as js_index
     from econlab.policies.base import StopRun
+    from econlab.runfolder import check_out_dir, refuse_overwrite
 
+    if seed < 0:
+        raise UserError(f"--seed {seed}: seeds are whole numbers >= 0 — give e.g. --seed 0")
     try:
         sc = load_scenario(scenario) if scenario else Scenario()
         changes: dict[str, Any] = {}
@@ -72,22 +139,42 @@ def play(
             if val is not None:
                 changes[key] = val
         if changes:
-            sc = Scenario.model_validate(sc.model_dump() | changes)
+            try:
+                sc = Scenario.model_validate(sc.model_dump() | changes)
+            except ValidationError as exc:
+                raise UserError(validation_message(exc, Scenario, scenario, names=_PLAY_OPTIONS)) from None
         params = sc.game_params()
-        assignment = sc.assignment(policy or ())
+        assignment = sc.checked_assignment(policy or ())
         check_rate(max_fallback_rate)
-        factory = make_factory(sc.llm, llm_backend, llm_base_url, llm_model, cache, budget_usd, on_budget)
+        try:
+            factory = make_factory(sc.llm, llm_backend, llm_base_url, llm_model, cache, budget_usd, on_budget)
+        except ValidationError as exc:
+            from econlab.policies.llm import LLMConfig
+
+            raise UserError(validation_message(exc, LLMConfig, names=_LLM_OPTIONS)) from None
         policies = factory.build(assignment)  # LLM seats: preflight of key, endpoint and model
         spec = GameSpec(params=params, seed=seed, values=sc.values, market_ticks=sc.market_ticks,
                         chat_ticks=sc.chat_ticks, compat=sc.compat)
-    except (ValueError, OSError, UserError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(getattr(exc, "exit_code", 2)) from exc
-    folder = out or Path("runs") / f"play-{sc.treatment}-seed{seed}"
-    writer = RecordWriter(folder, f"{sc.treatment}-seed{seed}")
+    except (ValueError, OSError) as exc:
+        raise UserError(str(exc)) from exc
+    name = f"{sc.treatment}-seed{seed}"
+    if out is None:  # a fresh folder per run: runs/play-...-HASH, then -2, -3, ... when played again
+        base = Path("runs") / _play_folder(sc, seed, assignment, factory.config)
+        folder, n = base, 1
+        while (folder / f"{name}.record.json").exists() and not overwrite:
+            n += 1
+            folder = base.with_name(f"{base.name}-{n}")
+        check_out_dir(folder)
+    else:  # the user's folder: a record already there is kept unless --overwrite
+        folder = check_out_dir(out)
+        refuse_overwrite([folder / f"{name}.record.json"], overwrite, "the record of a game played earlier")
+    writer = RecordWriter(folder, name)
     n_rounds = params.round_count + (1 if params.practice_round else 0)
-    console.print(f"[bold]{sc.treatment.capitalize()}[/bold] game: {n_rounds} round(s), session "
-                  f"{params.session_number}, seed {seed}, {len(assignment)} seats")
+    if not quiet:
+        paid = f"{params.round_count} paid round{'s' if params.round_count != 1 else ''}"
+        console.print(f"[bold]{sc.treatment.capitalize()}[/bold] game: {paid}"
+                      f"{' + practice' if params.practice_round else ''}, session {params.session_number}, "
+                      f"seed {seed}, {len(assignment)} seats")
     roles: dict[int, str] = {}
 
     def show_round(game: Any, rnd: int) -> None:
@@ -101,6 +188,9 @@ def play(
             votes = sum(1 for d in r.final_decisions.values() if d == [1])
             offer = js_index(r.offer, 1) if isinstance(r.offer, list) and r.offer else "none"
             detail = f", offer {_fmt(offer)}, {votes} of {len(r.final_decisions)} owners voted for the project"
+        progress.advance(task)
+        if quiet:
+            return
         console.print(f"[bold]Round {rnd}[/bold]{' (practice, unpaid)' if rnd == 0 else ''}: "
                       f"{_CONDITION.get(r.condition, r.condition)}{detail}")
         table = Table()
@@ -111,7 +201,6 @@ def play(
         for p in game.players:
             table.add_row(str(p.number), p.tag, assignment[p.number], _fmt(r.profits.get(p.number)))
         console.print(table)
-        progress.advance(task)
 
     try:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -146,18 +235,26 @@ def replay(
     trace: Annotated[Path, typer.Argument(help="a lab-server trace (.jsonl)")],
     compat: Annotated[str, typer.Option(help="server (reproduce the lab server) or strict")] = "server",
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    partial: Annotated[bool, typer.Option(help="accept a trace that stops before the game ended (exit 0 when "
+                                               "what it holds matches)")] = False,
 ) -> None:
-    """Feed a recorded lab-server game through the engine and compare every outcome; exit 1 on a mismatch."""
+    """Feed a recorded lab-server game through the engine and compare every outcome; exit 1 on a mismatch.
+
+    A trace that stops before the game ended is compared as far as it goes; the command then exits 2 unless
+    ``--partial`` is given.
+    """
+    from econlab.configfile import choice_text
+    from econlab.eval.filekind import expect_kind
     from econlab.eval.replay import read_trace, replay_trace
 
     if compat not in ("server", "strict"):
-        console.print(f"[red]error:[/red] --compat must be server or strict, got {compat!r}")
-        raise typer.Exit(2)
+        raise UserError(f"--compat: {choice_text(compat, ['server', 'strict'])}")
+    expect_kind(trace, ("trace", "other"), "a lab-server trace (.jsonl)")
     try:
         result = replay_trace(read_trace(str(trace)), compat=compat)  # type: ignore[arg-type]
     except (ValueError, OSError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+        raise UserError(f"{exc} — give a complete trace (a trace cut at a line boundary replays with --partial)"
+                        ) from exc
     if as_json:
         sys.stdout.write(json.dumps(result.to_json()) + "\n")
     else:
@@ -168,6 +265,13 @@ def replay(
         console.print(f"{result.compared} items compared, {len(result.mismatches)} mismatches")
         for m in result.mismatches[:20]:
             console.print(f"[red]mismatch[/red] {m['where']}: server {m['server']} engine {m['engine']}")
+    if result.truncated is not None:
+        where = f"round {result.truncated['round']}, phase {result.truncated['phase']}"
+        message = (f"{trace} ends in {where} before game over — only what it holds was compared "
+                   f"({result.compared} items)")
+        if not partial and not result.mismatches:
+            raise UserError(f"{message}; pass --partial to accept a partial trace")
+        sys.stderr.write(f"warning: {message}\n")
     if result.mismatches:
         raise typer.Exit(1)
 

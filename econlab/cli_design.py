@@ -13,6 +13,8 @@ from typing import Annotated
 
 import typer
 
+from econlab.errors import UserError
+
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
@@ -47,14 +49,27 @@ def register(app: typer.Typer) -> None:
             if workers is not None:
                 changes["workers"] = workers
             if changes:
-                cfg = type(cfg).model_validate(cfg.model_dump() | changes)
+                from pydantic import ValidationError
+
+                from econlab.configfile import validation_message
+
+                try:
+                    cfg = type(cfg).model_validate(cfg.model_dump() | changes)
+                except ValidationError as exc:
+                    names = {"designer.kind": "--designer", "designer.candidates": "--candidates",
+                             "workers": "--workers"}
+                    raise ValueError(validation_message(exc, type(cfg), names=names)) from None
             if cfg.designer.kind == "llm":
                 from econlab.cli_llm import preflight
 
                 preflight(cfg.llm)  # key, endpoint and model, before the run folder is made
-        except (ValueError, UserError) as exc:
-            console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(getattr(exc, "exit_code", 2)) from exc
+            from econlab.runfolder import check_out_dir
+
+            check_out_dir(out)
+            if export is not None:
+                check_out_dir(export.parent if str(export.parent) else Path("."), f"--export {export}: the folder")
+        except ValueError as exc:
+            raise UserError(str(exc)) from exc
 
         def show(c: object) -> None:
             from econlab.design.store import Candidate
@@ -98,6 +113,9 @@ def register(app: typer.Typer) -> None:
         from econlab.design.search import MANIFEST, best
         from econlab.design.store import CANDIDATES, load
 
+        if not (run / MANIFEST).is_file():
+            raise UserError(f"{run} is not a design run folder (it has no {MANIFEST}) — give the --out folder of "
+                            "`econlab design`")
         try:
             cfg = DesignConfig.model_validate(json.loads((run / MANIFEST).read_text(encoding="utf-8")))
             history = load(run / CANDIDATES)
@@ -106,5 +124,4 @@ def register(app: typer.Typer) -> None:
                 raise ValueError("no such candidate" if candidate is not None else "no feasible scored candidate")
             console.print(f"exported candidate {chosen.index}: {export_design(cfg, chosen, out, population)}")
         except (ValueError, OSError) as exc:
-            console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(2) from exc
+            raise UserError(str(exc)) from exc

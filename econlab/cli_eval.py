@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+
+from econlab.errors import UserError
 
 console = Console()
 
@@ -32,17 +33,20 @@ def tournament(
     )
 
     from econlab.cli_llm import check_rate, tournament_report
-    from econlab.errors import UserError
-    from econlab.eval.tournament import RECORDS, run_tournament
+    from econlab.eval.tournament import RECORDS, check_policies, check_run_folder, run_tournament
     from econlab.eval.tournament_config import load_tournament
+    from econlab.runfolder import check_out_dir
 
+    if workers < 1:
+        raise UserError(f"--workers {workers}: needs at least 1 worker process — give --workers 1 or more")
     try:
         check_rate(max_fallback_rate)
         cfg = load_tournament(config)
-    except (ValueError, OSError, UserError) as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from exc
-    folder = out or Path("runs") / f"tournament-{cfg.name}"
+        folder = check_out_dir(out or Path("runs") / f"tournament-{cfg.name}")
+        check_run_folder(folder, cfg)
+        check_policies(cfg.tasks())  # builds every seat once (rl: checkpoints load), before anything is written
+    except (ValueError, OSError) as exc:
+        raise UserError(str(exc)) from exc
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("ETA"), TimeRemainingColumn(), console=console, disable=quiet) as progress:
         task = progress.add_task(f"{cfg.name}: games", total=None)
@@ -50,11 +54,7 @@ def tournament(
         def show(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        try:
-            summary = run_tournament(cfg, folder, workers=workers, ray_address=ray, on_progress=show)
-        except (ValueError, RuntimeError, UserError) as exc:
-            console.print(f"[red]error:[/red] {escape(str(exc))}")
-            raise typer.Exit(getattr(exc, "exit_code", 2)) from exc
+        summary = run_tournament(cfg, folder, workers=workers, ray_address=ray, on_progress=show)
     console.print(f"{summary.total} games ({summary.played} played, {summary.skipped} already done) in "
                   f"{summary.wall_s:.1f} s with {'Ray' if ray else f'{workers} worker(s)'}; "
                   f"tables: {folder / 'tables'}")
@@ -76,12 +76,27 @@ def report(
     """Write a self-contained HTML report (tables and plots) of a tournament run."""
     from econlab.eval.report import write_report
 
+    _check_report_inputs(run_dir, out, n_boot)
     try:
         path = write_report(run_dir, out, n_boot=n_boot, seed=seed)
     except (ValueError, OSError) as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from exc
+        raise UserError(str(exc)) from exc
     console.print(f"Report: {path}")
+
+
+def _check_report_inputs(run_dir: Path, out: Path | None, n_boot: int) -> None:
+    """The checks ``report`` and ``compare`` make before reading anything."""
+    from econlab.eval.filekind import expect_kind
+    from econlab.runfolder import check_out_dir
+
+    if n_boot < 1:
+        raise UserError(f"--n-boot {n_boot}: the confidence intervals need at least 1 bootstrap replicate — "
+                        "give e.g. --n-boot 1000")
+    expect_kind(run_dir, ("tournament-run", "folder"), "a tournament run folder (the --out of econlab tournament)")
+    if out is not None:
+        if out.is_dir():
+            raise UserError(f"--out {out} is a folder — give the HTML file to write, e.g. {out / 'report.html'}")
+        check_out_dir(out.parent if str(out.parent) else Path("."), f"--out {out}: the folder")
 
 
 def compare(
@@ -95,12 +110,15 @@ def compare(
     from rich.table import Table
 
     from econlab.eval.compare import write_comparison
+    from econlab.eval.filekind import expect_kind
 
+    _check_report_inputs(run_dir, out, n_boot)
+    for f in human:
+        expect_kind(f, ("lab-record", "econlab-record"), "a lab record (a .log.json of a human session)")
     try:
         path, table = write_comparison(run_dir, human, out, n_boot=n_boot, seed=seed)
     except (ValueError, OSError) as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from exc
+        raise UserError(str(exc)) from exc
     view = Table(title="simulated vs human (95% bootstrap CIs)", title_justify="left")
     for col in ("scenario", "statistic", "human", "simulated", "Wasserstein", "KS"):
         view.add_column(col, justify="left" if col in ("scenario", "statistic") else "right")

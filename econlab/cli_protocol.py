@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from econlab.errors import UserError
+
 console = Console()
 
 
@@ -48,8 +50,7 @@ def serve(
         server = IbexServer(host=host, rest_port=rest_port, ws_port=ws_port, timers=config, compat=compat,  # type: ignore[arg-type]
                             out_dir=out, seed=seed)
     except ValueError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+        raise UserError(str(exc)) from exc
 
     import logging
 
@@ -75,8 +76,8 @@ def serve(
     except KeyboardInterrupt:
         console.print("stopped")
     except OSError as exc:
-        console.print(f"[red]error:[/red] cannot listen: {exc}")
-        raise typer.Exit(1) from exc
+        raise UserError(f"cannot listen: {exc} — is another server on these ports? choose --rest-port / --ws-port",
+                        exit_code=1) from exc
 
 
 def connect(
@@ -114,9 +115,12 @@ def connect(
         factory = PolicyFactory()
         for name in {*by_key.values(), default}:
             factory.make(name)  # fail before joining (LLM seats: preflight of key, endpoint and model)
-    except (ValueError, UserError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(getattr(exc, "exit_code", 2)) from exc
+        if out is not None:
+            from econlab.runfolder import check_out_dir
+
+            check_out_dir(out)
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
 
     def policy_for(seat: int, role: int):  # noqa: ANN202 - Policy
         return factory.make(by_key.get(str(seat), by_key.get(ROLE_NAMES[role], default)))
@@ -128,8 +132,7 @@ def connect(
     try:
         result = asyncio.run(session.play())
     except (ConnectError, OSError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from exc
+        raise UserError(str(exc), exit_code=1) from exc
     got = sorted(result.mirrors)
     if got != list(range(first, last + 1)):
         console.print(f"[yellow]warning:[/yellow] asked for seats {first}-{last}, the server gave seats {got} "

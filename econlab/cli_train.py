@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from econlab.errors import UserError
+
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
@@ -22,16 +24,20 @@ def register(app: typer.Typer) -> None:
                                                      "(reproduce a run by its iteration count)")] = False,
     ) -> None:
         """Train the config's learning seats with RLlib PPO; resumes from the run folder's newest checkpoint."""
+        from econlab.runfolder import check_out_dir
         from econlab.training.config import load_train_config
-        from econlab.training.train import train
+        from econlab.training.train import check_folder
 
         overrides: dict = {"iterations": iterations} if iterations is not None else {}
         if no_time_budget:
             overrides["time_budget_s"] = None
         try:
             cfg = load_train_config(config, **overrides)
+            check_out_dir(out)
+            check_folder(out / cfg.run_name, cfg)  # before Ray starts: a folder of another run is refused
         except ValueError as exc:
-            raise typer.BadParameter(str(exc)) from exc
+            raise UserError(str(exc)) from exc
+        from econlab.training.train import train  # ray, torch
 
         def show(row: dict) -> None:
             ret = row.get("episode_return_mean")
@@ -52,11 +58,13 @@ def register(app: typer.Typer) -> None:
         no_train: Annotated[bool, typer.Option("--no-train", help="evaluate existing checkpoints only")] = False,
     ) -> None:
         """Train each exploiter, play it against the best scripted policy of its seat, report the paired gains."""
+        from econlab.runfolder import check_out_dir
         from econlab.training.study import load_study, run_study
 
         try:
             cfg = load_study(study)
+            check_out_dir(out or Path(cfg.out))
         except ValueError as exc:
-            raise typer.BadParameter(str(exc)) from exc
+            raise UserError(str(exc)) from exc
         report = run_study(cfg, out, workers=workers, only=only or (), train_missing=not no_train, echo=typer.echo)
         typer.echo(f"report: {report}")

@@ -209,13 +209,26 @@ def finetune(cfg: FinetuneConfig, *, log: Any = None) -> dict[str, Any]:
     return summary
 
 
+def settings_changed(cfg: FinetuneConfig) -> list[str]:
+    """The settings in which the adapter already in ``cfg.out`` was trained differently (empty: none there or same)."""
+    done = cfg.out / "training.json"
+    if not done.is_file():
+        return []
+    try:
+        theirs = json.loads(done.read_text(encoding="utf-8")).get("settings") or {}
+    except (json.JSONDecodeError, AttributeError):
+        return ["training.json (unreadable)"]
+    mine = _settings(cfg)
+    return sorted(k for k in set(theirs) | set(mine) if theirs.get(k) != mine.get(k))
+
+
 def load_config(path: str | Path) -> FinetuneConfig:
     """A :class:`FinetuneConfig` from YAML (relative paths are taken from the current folder).
 
     Raises:
         ValueError: Missing file or invalid settings.
     """
-    from econlab.configfile import read_mapping
+    from econlab.configfile import read_mapping, unwrap, validate
 
     data = read_mapping(path, "a finetune config")
-    return FinetuneConfig.model_validate(data.get("finetune", data))
+    return validate(FinetuneConfig, unwrap(data, "finetune", path), path, "a finetune config")

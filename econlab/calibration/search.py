@@ -100,6 +100,20 @@ class SearchConfig(BaseModel):
             raise ValueError(f"variant names must be unique, got {names}")
         return variants
 
+    @field_validator("llm")
+    @classmethod
+    def _check_llm(cls, llm: dict[str, Any]) -> dict[str, Any]:
+        from pydantic import ValidationError
+
+        from econlab.configfile import nested_error
+        from econlab.policies.llm.config import LLMConfig
+
+        try:
+            LLMConfig.model_validate(llm)
+        except ValidationError as exc:
+            raise nested_error(exc, LLMConfig, "") from None
+        return llm
+
     @field_validator("seats")
     @classmethod
     def _check_seats(cls, seats: dict[str, str]) -> dict[str, str]:
@@ -127,16 +141,31 @@ class SearchConfig(BaseModel):
         return LLMConfig.model_validate(data)
 
 
+def settings_changed(cfg: SearchConfig) -> list[str]:
+    """The settings in which the search already in ``cfg.out`` differs from ``cfg`` (empty: none there or same)."""
+    import json
+
+    done = cfg.out / "search.json"
+    if not done.is_file():
+        return []
+    try:
+        theirs = json.loads(done.read_text(encoding="utf-8")).get("config") or {}
+    except (json.JSONDecodeError, AttributeError):
+        return ["search.json (unreadable)"]
+    mine = json.loads(cfg.model_dump_json())
+    return sorted(k for k in set(theirs) | set(mine) if theirs.get(k) != mine.get(k))
+
+
 def load_config(path: str | Path) -> SearchConfig:
     """A :class:`SearchConfig` from YAML.
 
     Raises:
         ValueError: Missing file or invalid settings.
     """
-    from econlab.configfile import read_mapping
+    from econlab.configfile import read_mapping, unwrap, validate
 
-    data = read_mapping(path, "a calibration config")
-    return SearchConfig.model_validate(data.get("prompts", data))
+    data = read_mapping(path, "a prompt-search config")
+    return validate(SearchConfig, unwrap(data, "prompts", path), path, "a prompt-search config")
 
 
 def score_all(cfg: SearchConfig, *, log: Any = None) -> tuple[pd.DataFrame, dict[str, Any]]:

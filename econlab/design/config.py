@@ -106,6 +106,10 @@ class DesignConfig(BaseModel):
         self.design_space()  # raises with the unsupported parameter
         self.objective.check_metrics(list(METRICS))
         names = [p.name for p in self.populations]
+        from econlab.eval.tournament_config import check_population
+
+        for i, population in enumerate(self.populations):
+            check_population(population, self.game, self.treatment, f"populations[{i}]")
         if len(set(names)) != len(names):
             raise ValueError(f"population names must be unique, got {names}")
         if self.exploit is not None:
@@ -115,10 +119,16 @@ class DesignConfig(BaseModel):
                 raise ValueError(f"population name exploit-{self.exploit.population} is reserved for the exploit")
         if any(t.metric.startswith("exploit") for t in self.objective.terms) and self.exploit is None:
             raise ValueError("the objective reads exploit metrics but no exploit check is configured")
-        if self.designer.kind == "llm":
+        if self.llm or self.designer.kind == "llm":
+            from pydantic import ValidationError
+
+            from econlab.configfile import nested_error
             from econlab.policies.llm.config import LLMConfig
 
-            LLMConfig.model_validate(self.llm)
+            try:
+                LLMConfig.model_validate(self.llm)
+            except ValidationError as exc:
+                raise nested_error(exc, LLMConfig, "llm") from None
         return self
 
     def design_space(self) -> DesignSpace:
@@ -140,10 +150,6 @@ class DesignConfig(BaseModel):
 
 def load_design_config(path: str | Path) -> DesignConfig:
     """Read and validate a design search YAML file."""
-    from econlab.configfile import read_mapping
+    from econlab.configfile import read_mapping, validate
 
-    data = read_mapping(path, "a design config")
-    try:
-        return DesignConfig.model_validate(data)
-    except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from exc
+    return validate(DesignConfig, read_mapping(path, "a design config"), path, "a design search config")

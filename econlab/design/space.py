@@ -267,7 +267,12 @@ def _deep_merge(target: dict[str, Any], changes: Mapping[str, Any]) -> None:
 
 
 def _short(exc: Exception) -> str:
-    # pydantic's messages carry a URL footer and the input repeated; keep the first meaningful line
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):  # the shared formatter: no library wording, the key path kept
+        from econlab.configfile import validation_message
+
+        return " ".join(validation_message(exc, Scenario).splitlines()[:3])
     text = str(exc)
     lines = [ln.strip() for ln in text.splitlines() if ln.strip() and "errors.pydantic.dev" not in ln]
     return " ".join(lines[:3]) if lines else text

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from econlab.game import GameParams
 from econlab.game.params import ROLE_CODES
@@ -45,9 +45,15 @@ class Scenario(BaseModel):
     @classmethod
     def _check_llm(cls, llm: dict[str, Any]) -> dict[str, Any]:
         if llm:
+            from pydantic import ValidationError
+
+            from econlab.configfile import nested_error
             from econlab.policies.llm.config import LLMConfig
 
-            LLMConfig.model_validate(llm)
+            try:
+                LLMConfig.model_validate(llm)
+            except ValidationError as exc:
+                raise nested_error(exc, LLMConfig, "") from None
         return llm
 
     @field_validator("seats")
@@ -57,6 +63,26 @@ class Scenario(BaseModel):
             if key not in ROLE_CODES and key != "all" and not key.isdigit():
                 raise ValueError(f"seat key {key!r} must be a role ({', '.join(ROLE_CODES)}), all or a seat number")
         return seats
+
+    @model_validator(mode="after")
+    def _check_params_and_policies(self) -> Scenario:
+        if self.params:
+            from econlab.configfile import check_keys
+
+            template = GameParams.lab_default(self.treatment).to_lab()
+            for fixed in ("game_type",):  # set by the treatment, never by params
+                template.pop(fixed, None)
+            check_keys(self.params, template, "params")
+        self.game_params()  # the parameters' own checks (GameParams names the field)
+        from econlab.configfile import config_error
+        from econlab.policies.fit import check_spec
+
+        for key, spec in (("default", self.default), *((f"seats.{k}", v) for k, v in self.seats.items())):
+            try:
+                check_spec(spec, key)
+            except ValueError as exc:
+                raise config_error(key, str(exc).removeprefix(f"{key}: ")) from None
+        return self
 
     def game_params(self) -> GameParams:
         """The game parameters: the lab default of the treatment, the ``params`` overrides, then the fields."""
@@ -99,12 +125,38 @@ class Scenario(BaseModel):
             out[p.number] = seats.get(str(p.number), seats.get(role, seats.get("all", self.default)))
         return out
 
+    def checked_assignment(self, overrides: Sequence[str] = (), where: str = "",
+                           role_keys: bool = True) -> dict[int, str]:
+        """:meth:`assignment`, checked: every policy exists, plays this treatment and has a seat to play.
+
+        ``role_keys=False`` accepts role entries for roles this treatment lacks (a tournament population shared
+        by several treatments names the speculators that Voting has not).
+
+        Raises:
+            ValueError: The seat (or role entry) and the reason.
+        """
+        from econlab.policies.fit import check_fit, check_role_keys, check_spec
+
+        for item in overrides:
+            key, eq, spec = item.partition("=")
+            if eq:  # a malformed item is reported by assignment()
+                check_spec(spec, f"--policy {item}")
+        out = self.assignment(overrides)
+        params = self.game_params()
+        roles = {p.number: {v: k for k, v in ROLE_CODES.items()}[p.role]
+                 for p in make_players(params.owners.count, params.speculators.count)}
+        keys = [*self.seats, *(item.partition("=")[0].strip() for item in overrides)]
+        if role_keys:
+            check_role_keys(self.treatment, keys, roles, where)
+        check_fit(self.treatment, out, roles, where)
+        return out
+
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario YAML file."""
-    from econlab.configfile import read_mapping
+    from econlab.configfile import read_mapping, validate
 
-    return Scenario.model_validate(read_mapping(path, "a scenario"))
+    return validate(Scenario, read_mapping(path, "a scenario"), path, "a scenario")
 
 
 def _deep_update(target: dict[str, Any], changes: Mapping[str, Any]) -> None:

@@ -133,13 +133,27 @@ def check_policies(tasks: Sequence[GameTask]) -> None:
             raise ValueError(f"scenario {t.scenario.name!r} ({t.treatment}): {exc}") from exc
 
 
+def check_run_folder(out_dir: Path, config: TournamentConfig) -> None:
+    """Check, writing nothing, that ``out_dir`` is empty, missing, or a run of this same tournament (resumed).
+
+    Raises:
+        ValueError: The folder holds another tournament's run.
+    """
+    manifest = out_dir / MANIFEST
+    if manifest.exists():
+        theirs = json.loads(manifest.read_text(encoding="utf-8"))
+        if theirs != json.loads(config.model_dump_json()):
+            changed = sorted(k for k in set(theirs) | set(json.loads(config.model_dump_json()))
+                             if theirs.get(k) != json.loads(config.model_dump_json()).get(k))
+            raise ValueError(f"{out_dir} holds a different tournament (its {MANIFEST} differs in "
+                             f"{', '.join(changed)}) — use another --out folder, or the config it was run with")
+
+
 def _check_manifest(out_dir: Path, config: TournamentConfig) -> None:
     manifest = out_dir / MANIFEST
     mine = json.loads(config.model_dump_json())
+    check_run_folder(out_dir, config)
     if manifest.exists():
-        theirs = json.loads(manifest.read_text(encoding="utf-8"))
-        if theirs != mine:
-            raise ValueError(f"{out_dir} holds a different tournament ({manifest}); use another --out folder")
         return
     out_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(manifest, json.dumps(mine, indent=2, sort_keys=True) + "\n")

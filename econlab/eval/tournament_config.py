@@ -29,16 +29,47 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 GAME_FIELDS = ("rounds", "session", "practice_round", "values", "market_ticks", "chat_ticks", "compat", "params")
 
 
-def check_game_settings(game: dict[str, Any]) -> dict[str, Any]:
-    """The ``game:`` section of a tournament or design config, checked for unknown settings.
+def check_game_settings(game: dict[str, Any], allowed: tuple[str, ...] = GAME_FIELDS) -> dict[str, Any]:
+    """The ``game:`` section of a tournament, design or training config: known settings with valid values.
 
     Raises:
-        ValueError: A setting that is not one of ``GAME_FIELDS``.
+        PydanticCustomError: A setting that is not one of ``allowed`` (with a close match), or a value the
+            scenario rejects (e.g. an unknown key in ``params``).
     """
-    unknown = sorted(set(game) - set(GAME_FIELDS))
-    if unknown:
-        raise ValueError(f"game: unknown settings {unknown}; allowed: {', '.join(GAME_FIELDS)}")
+    from pydantic import ValidationError
+
+    from econlab.configfile import config_error, nested_error, unknown_key_text
+
+    for key in game:
+        if key not in allowed:
+            raise config_error(str(key), unknown_key_text(str(key), allowed))
+    try:  # the values once (each treatment's games are checked again with their scenarios)
+        Scenario.model_validate(dict(game))
+    except ValidationError as exc:
+        raise nested_error(exc, Scenario, "") from None
     return game
+
+
+def check_population(scenario: Scenario, game: dict[str, Any], treatment: str, where: str,
+                     role_keys: bool = True) -> Scenario:
+    """A tournament scenario (or design population) as played in ``treatment``, with its seats checked.
+
+    Raises:
+        PydanticCustomError: The scenario is invalid in this treatment, or a seat's policy is unknown, does not
+            play the treatment or names a seat the game lacks.
+    """
+    from pydantic import ValidationError
+
+    from econlab.configfile import config_error, nested_error
+
+    try:
+        played = Scenario.model_validate(scenario.model_dump() | dict(game) | {"treatment": treatment})
+        played.checked_assignment(where=f"{treatment}", role_keys=role_keys)
+    except ValidationError as exc:
+        raise nested_error(exc, Scenario, where) from None
+    except ValueError as exc:
+        raise config_error(where, str(exc)) from None
+    return played
 
 
 class SeedRange(BaseModel):
@@ -116,6 +147,9 @@ class TournamentConfig(BaseModel):
             for which in (e.focal, e.baseline):
                 if which not in names:
                     raise ValueError(f"exploitability {e.name!r}: unknown scenario {which!r}; scenarios: {names}")
+        for treatment in self.treatments:  # every seat of every game is checked before any game is played
+            for i, sc in enumerate(self.scenarios):
+                check_population(sc, self.game, treatment, f"scenarios[{i}]", role_keys=len(self.treatments) == 1)
         return self
 
     def seed_list(self) -> list[int]:
@@ -165,7 +199,7 @@ def game_seed(seed: int, repetition: int) -> int:
 
 def load_tournament(path: str | Path) -> TournamentConfig:
     """Read and validate a tournament YAML file; scenario entries ``{path: FILE}`` are read relative to it."""
-    from econlab.configfile import beside, read_mapping
+    from econlab.configfile import beside, read_mapping, validate
 
     path = Path(path)
     data = read_mapping(path, "a tournament")
@@ -177,8 +211,6 @@ def load_tournament(path: str | Path) -> TournamentConfig:
             scenarios.append(read_mapping(ref, "a scenario") | extra)
         else:
             scenarios.append(entry)
-    data["scenarios"] = scenarios
-    try:
-        return TournamentConfig.model_validate(data)
-    except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from exc
+    if scenarios:
+        data["scenarios"] = scenarios
+    return validate(TournamentConfig, data, path, "a tournament config")

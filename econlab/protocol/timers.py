@@ -73,7 +73,14 @@ class TimerConfig:
             raise ValueError(f"cannot read timers from {path}: {exc}") from exc
         if not isinstance(raw, dict):
             raise ValueError(f"{path}: timers must be a JSON object {{'phase_n': seconds}}")
-        n = 1 + max((int(k.split("_")[1]) for k in raw if k.startswith("phase_")), default=-1)
+        import re
+
+        from econlab.configfile import unknown_key_text
+
+        for key in raw:  # a misspelt key would silently leave its phase untimed
+            if not re.fullmatch(r"phase_(0|[1-9][0-9]?)", str(key)):
+                raise ValueError(f"{path}: {key}: {unknown_key_text(str(key), [f'phase_{i}' for i in range(10)])}")
+        n = 1 + max((int(k.split("_")[1]) for k in raw), default=-1)
         secs: list[float | None] = []
         for i in range(n):
             v = raw.get(f"phase_{i}")

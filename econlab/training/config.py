@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from econlab.eval.scenario import Scenario
 from econlab.game.params import ROLE_CODES
@@ -106,11 +106,30 @@ class TrainConfig(BaseModel):
     @field_validator("game")
     @classmethod
     def _check_game(cls, game: dict[str, Any]) -> dict[str, Any]:
-        allowed = {"rounds", "market_ticks", "practice_round", "values", "session", "params", "compat"}
-        unknown = sorted(set(game) - allowed)
-        if unknown:
-            raise ValueError(f"game: unknown settings {unknown}; allowed: {sorted(allowed)}")
-        return game
+        from econlab.eval.tournament_config import check_game_settings
+
+        return check_game_settings(game, ("rounds", "market_ticks", "practice_round", "values", "session", "params",
+                                          "compat"))
+
+    @model_validator(mode="after")
+    def _check_seats(self) -> TrainConfig:
+        from pydantic import ValidationError
+
+        from econlab.configfile import nested_error
+        from econlab.eval.tournament_config import check_population
+
+        try:
+            scenario = self.scenario()
+        except ValidationError as exc:
+            raise nested_error(exc, Scenario, "opponents") from None
+        check_population(scenario, {}, self.treatment, "opponents")
+        try:
+            self.learning_seats()
+        except ValueError as exc:
+            from econlab.configfile import config_error
+
+            raise config_error("learn", str(exc).removeprefix("learn: ")) from None
+        return self
 
     def scenario(self) -> Scenario:
         """The scenario of the fixed seats (learning seats keep their opponent entry, which the env ignores)."""
@@ -135,8 +154,11 @@ class TrainConfig(BaseModel):
             m = _SEAT.match(text)
             seat = int(m.group(2)) if m else -1
             if seat not in seats or (m and m.group(1) and roles[seat] != ROLE_CODES[m.group(1)]):
-                raise ValueError(f"learn: {item!r} is not a seat, a role or a roleN of this game; seats: "
-                                 f"{ {s: r for s, r in roles.items()} }")
+                from econlab.game.params import ROLE_NAMES
+
+                listing = ", ".join(f"{s} {ROLE_NAMES[r]}" for s, r in sorted(roles.items()))
+                raise ValueError(f"learn: {item!r} is not a seat, a role or a roleN of this game — its seats are "
+                                 f"{listing}")
             out.add(seat)
         return sorted(out)
 
@@ -155,10 +177,7 @@ class TrainConfig(BaseModel):
 
 def load_train_config(path: str | Path, **overrides: Any) -> TrainConfig:
     """Read and validate a training YAML file, with field ``overrides`` (e.g. ``iterations=2``)."""
-    from econlab.configfile import read_mapping
+    from econlab.configfile import read_mapping, validate
 
     data = read_mapping(path, "a training config")
-    try:
-        return TrainConfig.model_validate(data | overrides)
-    except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from exc
+    return validate(TrainConfig, data | overrides, path, "a training config")

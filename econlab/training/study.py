@@ -48,7 +48,7 @@ class StudyConfig(BaseModel):
 
 def load_study(path: str | Path) -> StudyConfig:
     """Read a study YAML; exploiter entries are training-config paths relative to it (or inline configs)."""
-    from econlab.configfile import beside, read_mapping
+    from econlab.configfile import beside, read_mapping, validate
 
     path = Path(path)
     data = read_mapping(path, "a study")
@@ -58,11 +58,9 @@ def load_study(path: str | Path) -> StudyConfig:
             resolved.append(load_train_config(beside(path, entry, "training config")))
         else:
             resolved.append(entry)
-    data["exploiters"] = resolved
-    try:
-        return StudyConfig.model_validate(data)
-    except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from exc
+    if resolved:
+        data["exploiters"] = resolved
+    return validate(StudyConfig, data, path, "an exploitability study")
 
 
 def tournament_for(cfg: TrainConfig, checkpoint: Path, seeds: SeedRange, baselines: Sequence[str]) -> Any:

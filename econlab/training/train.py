@@ -81,15 +81,37 @@ def algo_config(cfg: TrainConfig) -> Any:
     )
 
 
+#: settings a resumed run may change (its budget); any other difference makes it another run
+_RESUMABLE = ("iterations", "time_budget_s", "checkpoint_every")
+
+
+def check_folder(run_dir: Path, cfg: TrainConfig) -> None:
+    """Check, writing nothing, that ``run_dir`` is missing, empty, or a run of ``cfg`` (which then resumes).
+
+    Raises:
+        ValueError: It is a file, or it holds another run (the message names the settings that differ).
+    """
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ValueError(f"{run_dir} is a file, not a run folder — give another --out folder")
+    path = run_dir / "config.json"
+    if path.exists():
+        mine = json.loads(cfg.model_dump_json(by_alias=True))
+        try:
+            theirs = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            raise ValueError(f"{path} is not a training config (not JSON) — give another --out folder") from None
+        differ = sorted(k for k in set(theirs) | set(mine) if k not in _RESUMABLE and theirs.get(k) != mine.get(k))
+        if differ:
+            raise ValueError(f"{run_dir} holds another training run (its config.json differs in "
+                             f"{', '.join(differ)}) — use another --out folder, or the config it was trained with")
+    elif run_dir.is_dir() and any(run_dir.iterdir()):
+        raise ValueError(f"{run_dir} holds files but no training run (config.json) — use another --out folder")
+
+
 def _check_folder(run_dir: Path, cfg: TrainConfig) -> None:
     mine = json.loads(cfg.model_dump_json(by_alias=True))
     path = run_dir / "config.json"
-    if path.exists():
-        theirs = json.loads(path.read_text(encoding="utf-8"))
-        # the budget fields may change between a run and its resumption
-        keep = {k: v for k, v in theirs.items() if k not in ("iterations", "time_budget_s", "checkpoint_every")}
-        if keep != {k: v for k, v in mine.items() if k not in ("iterations", "time_budget_s", "checkpoint_every")}:
-            raise ValueError(f"{run_dir} holds a different training run; use another --out folder")
+    check_folder(run_dir, cfg)
     run_dir.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(mine, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 

@@ -58,8 +58,10 @@ def test_design_check_gives_every_reason() -> None:
         "the engine rejects it: signal_low (1.05) must not exceed signal_high (1.0)"]
     # the lab's rows parse tax rates as integers: a fractional rate would silently change
     s3 = DesignSpace(params=[{"name": "tax_rate.final", "low": 0, "high": 60}])
+    # every scenario rejects a fraction the lab's rows would cut (params are checked when a scenario is built)
     assert s3.check({"tax_rate.final": 2.5}) == [
-        "the engine stores tax_rate.final=2.5 as 2 (the lab's rows parse it as an integer); use a whole number"]
+        "the engine rejects it: params.tax_rate.final: 2.5 is not a whole number — the lab reads this setting as an "
+        "integer (it would play 2); give a whole number"]
     with pytest.raises(DesignError) as err:
         s3.validate_design({"tax_rate.final": 2.5})
     assert len(err.value.reasons) == 1
@@ -104,7 +106,7 @@ def test_config_validation() -> None:
                                                     "retrain": True}))
     with pytest.raises(ValueError, match="exploit.population 'nobody'"):
         DesignConfig.model_validate(config(exploit={"seat": 7, "focal": "truthful", "population": "nobody"}))
-    with pytest.raises(ValueError, match="game: unknown settings \\['speed'\\]"):
+    with pytest.raises(ValueError, match="unknown key 'speed'"):
         DesignConfig.model_validate(config(game={"speed": 2}))
 
 

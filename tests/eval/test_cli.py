@@ -19,9 +19,13 @@ def _run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str
 
 
 def test_play_without_arguments_plays_the_default_harberger_game(tmp_path: Path) -> None:
+    loud = _run("play", "--out", str(tmp_path / "loud"), cwd=tmp_path)
+    assert loud.returncode == 0, loud.stderr
+    assert "5 paid rounds + practice" in loud.stdout and "Round 5" in loud.stdout and "Payment" in loud.stdout
     proc = _run("play", "--quiet", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "Round 5" in proc.stdout and "Payment" in proc.stdout
+    assert "Round" not in proc.stdout and "game:" not in proc.stdout  # --quiet: only the summary
+    assert "Payment" in proc.stdout and "Per role" in proc.stdout
     records = list((tmp_path / "runs").rglob("*.record.json"))
     assert len(records) == 1
     rec = json.loads(records[0].read_text())
@@ -36,7 +40,8 @@ def test_play_options_and_errors(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert list((tmp_path / "v").glob("*.record.json"))
     bad = _run("play", "--policy", "owner=nonsense", "--out", str(tmp_path / "x"), "--quiet")
-    assert bad.returncode == 2 and "nonsense" in bad.stdout
+    assert bad.returncode == 2 and "error: " in bad.stderr and "nonsense" in bad.stderr
+    assert not (tmp_path / "x").exists()
 
 
 @pytest.mark.parametrize("trace", TRACES, ids=lambda p: p.stem)

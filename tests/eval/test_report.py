@@ -73,9 +73,9 @@ def test_compare_against_the_human_sessions(run_dir: Path) -> None:
 
 def test_compare_and_report_errors_are_clear(tmp_path: Path) -> None:
     proc = _cli("report", tmp_path)
-    assert proc.returncode == 2 and "missing tables" in proc.stdout
+    assert proc.returncode == 2 and "missing tables" in proc.stderr
     proc = _cli("tournament", tmp_path / "nope.yaml")
-    assert proc.returncode == 2 and "error" in proc.stdout
+    assert proc.returncode == 2 and proc.stderr.startswith("error: ")
 
 
 def test_distances_match_scipy() -> None:

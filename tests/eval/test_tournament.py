@@ -47,7 +47,7 @@ def test_game_ids_and_seeds_are_deterministic() -> None:
 
 @pytest.mark.parametrize("change, message", [
     ({"scenarios": [{"name": "a"}, {"name": "a"}]}, "unique"),
-    ({"game": {"rounds": 1, "speed": 2}}, "unknown settings"),
+    ({"game": {"rounds": 1, "speed": 2}}, "unknown key 'speed'"),
     ({"seeds": [1, 1]}, "distinct"),
     ({"name": "a b"}, "tournament name"),
     ({"exploitability": [{"name": "x", "seat": 2, "focal": "nope", "baseline": "truthful"}]}, "unknown scenario"),
@@ -113,8 +113,12 @@ def test_ray_path_says_clearly_that_ray_is_missing(tmp_path: Path, monkeypatch: 
 
 
 def test_a_bad_policy_name_stops_the_run_before_any_game(tmp_path: Path) -> None:
-    cfg = TournamentConfig.model_validate(SMALL | {"scenarios": [{"name": "x", "default": "truthful",
-                                                                  "seats": {"developer": "no-such-policy"}}]})
-    with pytest.raises(ValueError, match="scenario 'x' .*unknown policy 'no-such-policy'"):
-        run_tournament(cfg, tmp_path)
-    assert not list((tmp_path / "records").glob("*.json"))
+    with pytest.raises(ValueError, match="unknown policy 'no-such-policy'"):  # the config itself is rejected
+        TournamentConfig.model_validate(SMALL | {"scenarios": [{"name": "x", "default": "truthful",
+                                                                "seats": {"developer": "no-such-policy"}}]})
+    # a checkpoint path is only checked when its policy is built: still before anything is written
+    cfg = TournamentConfig.model_validate(SMALL | {"treatments": ["harberger"], "scenarios": [
+        {"name": "x", "default": "truthful", "seats": {"developer": "rl:/no/such/run"}}]})
+    with pytest.raises(ValueError, match="scenario 'x' .*no such path"):
+        run_tournament(cfg, tmp_path / "run")
+    assert not (tmp_path / "run").exists()

@@ -111,11 +111,11 @@ def test_scenario_llm_section_and_errors(tmp_path: Path) -> None:
     (tmp_path / "c").mkdir()
     bad = _play(tmp_path / "x", "--policy", "all=llm:persona=nobody", "--llm-backend", "replay", "--cache",
                 str(tmp_path / "c"), "--llm-model", "m")
-    assert bad.returncode == 2 and "unknown persona 'nobody'" in bad.stdout
+    assert bad.returncode == 2 and "unknown persona 'nobody'" in bad.stderr
     bad = _play(tmp_path / "y", "--policy", "all=llm", "--llm-backend", "gpt")
-    assert bad.returncode == 2 and "backend" in bad.stdout
+    assert bad.returncode == 2 and "backend" in bad.stderr
     bad = _play(tmp_path / "w", "--policy", "all=llm", "--llm-backend", "replay", "--llm-model", "m")
-    assert bad.returncode == 2 and "needs a cache folder" in bad.stdout
+    assert bad.returncode == 2 and "needs a cache folder" in bad.stderr
     scenario.write_text("treatment: voting\nllm: {temperature: 9}\n")
     bad = _play(tmp_path / "z", "--scenario", str(scenario))
-    assert bad.returncode == 2 and "temperature" in bad.stdout
+    assert bad.returncode == 2 and "temperature" in bad.stderr
