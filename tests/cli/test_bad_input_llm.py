@@ -195,7 +195,7 @@ def test_bad_llm_input_is_one_line_exit_2_nothing_written(name: str, tmp_path: P
     out = proc.stdout + proc.stderr
     expected = case.message.replace("{url}", url).replace("{tmp}", str(tmp))
     assert proc.returncode == 2, out
-    assert expected in proc.stdout.splitlines(), out  # exactly this one line
+    assert proc.stderr.splitlines() == [expected], out  # exactly this one line, on stderr
     assert "Traceback" not in out and KEY not in out
     assert not (tmp / "run").exists() and not (tmp / "cache").exists() and not list(tmp.rglob("*.record.json"))
     assert listings <= 1  # one model listing per endpoint
