@@ -6,12 +6,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from econlab.errors import UserError
 from econlab.game import GameParams
 from econlab.protocol.mirror import Mirror
 
 
-class ConnectError(RuntimeError):
-    """The remote server refused or broke the session in a way the client cannot repair."""
+class ConnectError(UserError):
+    """The remote server refused or broke the session in a way the client cannot repair.
+
+    A user error (exit 2): its one-line message says what happened and what to do (wrong URL, unknown or
+    finished game, full game, ...).
+    """
 
 
 @dataclass
@@ -27,6 +32,11 @@ class SeatDecision:
     def to_json(self) -> dict[str, Any]:
         """Plain data."""
         return {"round": self.round, "phase": self.phase, "tick": self.tick, "seat": self.seat, "action": self.action}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> SeatDecision:
+        """Back from :meth:`to_json`."""
+        return cls(d["round"], d["phase"], d["tick"], d["seat"], d["action"])
 
 
 @dataclass
