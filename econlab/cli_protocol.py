@@ -99,8 +99,8 @@ def connect(
     rest: Annotated[str, typer.Option(help="REST base URL, e.g. http://127.0.0.1:3080")],
     ws: Annotated[str, typer.Option(help="websocket URL, e.g. ws://127.0.0.1:3088")],
     game_id: Annotated[int | None, typer.Option(help="the game to join (or --create)")] = None,
-    seats: Annotated[str, typer.Option(help="seats to take, FIRST-LAST (the server assigns them in join "
-                                            "order)")] = "1-12",
+    seats: Annotated[str | None, typer.Option(help="seats to take, FIRST-LAST (default: every seat of the game; "
+                                                   "the server assigns them in join order)")] = None,
     policy: Annotated[list[str] | None, typer.Option("--policy", help="SEATS=NAME, repeatable; SEATS is all, a "
                                                      "role, a seat number or a range like 1-5")] = None,
     default: Annotated[str, typer.Option(help="policy of seats not named by --policy")] = "strategic",
@@ -133,7 +133,7 @@ def connect(
             raise UserError(f"--ws must be a ws:// or wss:// URL like ws://127.0.0.1:3088, got {ws!r}")
         if not rest.startswith(("http://", "https://")):
             raise UserError(f"--rest must be an http:// or https:// URL like http://127.0.0.1:3080, got {rest!r}")
-        first, last = parse_range(seats)
+        seat_range = parse_range(seats) if seats is not None else None
         by_key = parse_entries(policy or ())
         # scripted names, ``rl:PATH`` checkpoints and ``llm`` seats (settings from the environment's defaults)
         factory = PolicyFactory()
@@ -164,9 +164,9 @@ def connect(
 
     # The server hands out seats in join order: joining LAST-FIRST+1 seats lands on FIRST..LAST only
     # when the seats before FIRST are taken already; the seats actually obtained are checked below.
-    session = RemoteSession(rest, ws, gid, seed=seed, policy_for=policy_for, n_seats=last - first + 1,
-                            act_interval_s=act_interval, join_timeout_s=join_timeout, seats=(first, last),
-                            store=store)
+    session = RemoteSession(rest, ws, gid, seed=seed, policy_for=policy_for,
+                            n_seats=seat_range[1] - seat_range[0] + 1 if seat_range else None,
+                            act_interval_s=act_interval, join_timeout_s=join_timeout, seats=seat_range, store=store)
     if store is not None and store.resumed:
         console.print(f"resuming: {len(store.clients)} seat(s) of game {gid} from {store.path}", highlight=False)
     try:
@@ -182,12 +182,19 @@ def connect(
                 console.print(f"partial record (incomplete): {path}", highlight=False)
         raise _fail(exc) from exc
     got = sorted(result.mirrors)
-    if got != list(range(first, last + 1)):
-        console.print(f"[yellow]warning:[/yellow] asked for seats {first}-{last}, the server gave seats {got} "
-                      "(it assigns seats in join order)")
+    if seat_range is not None and got != list(range(seat_range[0], seat_range[1] + 1)):
+        console.print(f"[yellow]warning:[/yellow] asked for seats {seat_range[0]}-{seat_range[1]}, the server gave "
+                      f"seats {got} (it assigns seats in join order)")
     for rnd, profits in sorted(result.profits.items()):
         console.print(f"round {rnd}: " + ", ".join(f"seat {s} {p:,.1f}" if isinstance(p, int | float) else
                                                    f"seat {s} {p}" for s, p in sorted(profits.items())))
+    if result.rewards:
+        paid = [rw for rw in result.rewards if rw.get("number") in result.mirrors]
+        console.print(f"paid round {result.reward_round}: " + ", ".join(
+            f"seat {rw['number']} {rw.get('reward')} ({rw.get('profit')} points)" for rw in paid), highlight=False)
+        bad = result.payment_mismatches()
+        console.print("paid profits equal the server's rewards" if not bad else
+                      "[yellow]warning:[/yellow] paid profits differ from the seats' own: " + "; ".join(bad))
     if result.reconnects:
         console.print(f"{result.reconnects} reconnection(s)")
     if session.retries:

@@ -66,6 +66,7 @@ class SeatClient:
         self._acting: asyncio.Task[None] | None = None
         self._ready_ack = asyncio.Event()
         self._ready_task: asyncio.Task[None] | None = None
+        self._ready_pending = False
         #: set when the seat gives up (its run then ends with this error)
         self.fatal: ConnectError | None = None
         #: test hook: drop the socket right after sending the action of this tick key
@@ -127,7 +128,7 @@ class SeatClient:
         if game.get("over"):
             self.done.set()
         elif game.get("phase") == 0 and not player.get("ready"):
-            self.send_ready()
+            self._ready_pending = True  # sent when run() reads the socket, which is where its answer comes
         elif old and not self.s.lockstep and game.get("phase", 0) > 0:
             self._start_free_phase()  # resumed mid-phase: no phase-transition will announce it
 
@@ -201,6 +202,9 @@ class SeatClient:
         """Read and answer server messages until the game is over (reconnecting after drops)."""
         import websockets
 
+        if self._ready_pending:
+            self._ready_pending = False
+            self.send_ready()
         while not self.done.is_set():
             try:
                 async for frame in self.ws:
@@ -386,7 +390,7 @@ class RemoteSession:
 
     def __init__(self, rest_url: str, ws_url: str, game_id: int, *, seed: int | None = None,
                  policies: Mapping[int, Policy] | None = None,
-                 policy_for: Callable[[int, int], Policy] | None = None, n_seats: int = 12,
+                 policy_for: Callable[[int, int], Policy] | None = None, n_seats: int | None = 12,
                  act_interval_s: float = 1.0, timeout_s: float = 30.0, join_timeout_s: float = 60.0,
                  seats: tuple[int, int] | None = None, store: RunState | None = None,
                  ready_resend_s: float = 3.0, ready_tries: int = 12, rest_retries: int = 6,
@@ -400,7 +404,7 @@ class RemoteSession:
             seed: Seed of the policies (default: the game's seed if the server tells it, else 0).
             policies: Policy per seat number (seats are learned after joining).
             policy_for: Fallback ``(seat, role) -> Policy`` for seats missing from ``policies``.
-            n_seats: How many seats to take (joined in order).
+            n_seats: How many seats to take (joined in order); ``None``: every seat of the game.
             act_interval_s: Free-running servers: seconds between a seat's market/chat decisions.
             timeout_s: How long a single REST call may take.
             join_timeout_s: How long one seat's join may take, resends included.
@@ -464,6 +468,7 @@ class RemoteSession:
             if last > n:
                 raise ConnectError(f"seats {first}-{last} are outside game {self.game_id}: it has {n} seats "
                                    f"(1-{n}) — choose --seats within 1-{n}")
+        assert self.n_seats is not None
         if self.n_seats > n:
             raise ConnectError(f"{self.n_seats} seats asked for, game {self.game_id} has {n}")
         held = len(self.store.clients) if self.store is not None else 0
@@ -501,6 +506,8 @@ class RemoteSession:
             self.params = params_from_data(data)
             self.treatment = self.params.game_type
             self.seed = self._seed if self._seed is not None else int(data.get("seed") or 0)
+            if self.n_seats is None:
+                self.n_seats = self.params.n_players
             self._check_seats(data, self.params.n_players)
             tasks: list[asyncio.Task[None]] = []
             try:
@@ -525,6 +532,7 @@ class RemoteSession:
             final = await self.rest("GET", f"/api/v1/games/data?game_id={self.game_id}")
         mirrors = {c.seat: c.mirror for c in self.clients if c.mirror is not None}
         decisions = self.store.all_decisions(self.decisions) if self.store is not None else self.decisions
+        final = final if isinstance(final, dict) else {}
         return ConnectResult(self.game_id, self.treatment, mirrors, {c.seat: c.errors for c in self.clients},
-                             decisions, final.get("record") if isinstance(final, dict) else None,
-                             self.reconnects)
+                             decisions, final.get("record"), self.reconnects, list(final.get("rewards") or []),
+                             final.get("rewardRound"))

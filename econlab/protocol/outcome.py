@@ -50,6 +50,21 @@ class ConnectResult:
     decisions: list[SeatDecision] = field(default_factory=list)
     record: dict[str, Any] | None = None
     reconnects: int = 0
+    #: the server's payments (``games/data`` ``rewards``: number, round, profit, reward, ...) and paid round
+    rewards: list[dict[str, Any]] = field(default_factory=list)
+    reward_round: int | None = None
+
+    def payment_mismatches(self) -> list[str]:
+        """Connected seats whose profit in the paid round (as the seat saw it) differs from the server's reward."""
+        out = []
+        for rw in self.rewards:
+            seat = rw.get("number")
+            if seat not in self.mirrors:
+                continue
+            seen = self.mirrors[seat].profits.get(rw.get("round", self.reward_round))
+            if seen != rw.get("profit"):
+                out.append(f"seat {seat}: saw {seen}, paid {rw.get('profit')}")
+        return out
 
     @property
     def profits(self) -> dict[int, dict[int, Any]]:
