@@ -143,7 +143,10 @@ class FaultyRest:
                 if owner.replies is not None:
                     code, data = owner.replies.get(self.path.split("?")[0], (404, {"data": {}, "status": True,
                                                                                   "message": "no route"}))
-                    self._send(code, json.dumps(data).encode())
+                    if isinstance(data, str):  # a plain-text answer (e.g. a websocket port's 426)
+                        self._send(code, data.encode(), "text/plain")
+                    else:
+                        self._send(code, json.dumps(data).encode())
                     return
                 if self.path.startswith(prefix) and owner.failed < fail:
                     owner.failed += 1
@@ -153,9 +156,9 @@ class FaultyRest:
                                   headers={"content-type": "application/json"} if body else None, timeout=30)
                 self._send(r.status_code, r.content)
 
-            def _send(self, code: int, payload: bytes) -> None:
+            def _send(self, code: int, payload: bytes, content_type: str = "application/json") -> None:
                 self.send_response(code)
-                self.send_header("content-type", "application/json")
+                self.send_header("content-type", content_type)
                 self.send_header("content-length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)

@@ -200,3 +200,50 @@ def test_dropped_readies_are_sent_again(srv: ServerThread) -> None:
     assert len(rewards) == 6
     data = httpx.get(f"{srv.server.rest_url}/api/v1/games/data?game_id={gid}").json()["data"]
     assert data["over"]
+
+
+# --------------------------------------------------------------------------- the lab server's own answers
+LAB = json.loads((Path(__file__).parent / "fixtures" / "lab-answers.json").read_text())
+
+
+def _lab(*entries: tuple[str, str]) -> FaultyRest:
+    """A loopback HTTP server answering ``path`` with the recorded lab answer ``name``."""
+    return FaultyRest(replies={path: (LAB[name]["http_status"], LAB[name]["body"]) for path, name in entries})
+
+
+def test_lab_answers_unknown_game_with_data_null() -> None:
+    srv = _lab(("/api/v1/games/data", "data_unknown_game"))
+    try:
+        result = CliRunner().invoke(app, ["connect", "--rest", srv.url, "--ws", "ws://127.0.0.1:9", "--game-id",
+                                          "9999"])
+    finally:
+        srv.stop()
+    assert result.exit_code == 2
+    assert _error_line(result.output).startswith(f"error: game 9999 not found on {srv.url} — create one with")
+
+
+def test_lab_answers_finished_game() -> None:
+    srv = _lab(("/api/v1/games/data", "voting_data_end"))
+    try:
+        result = CliRunner().invoke(app, ["connect", "--rest", srv.url, "--ws", "ws://127.0.0.1:9", "--game-id",
+                                          "21"])
+    finally:
+        srv.stop()
+    assert result.exit_code == 2
+    assert _error_line(result.output) == (f"error: game 21 on {srv.url} is already over — nothing to play; create a "
+                                          "new game with `econlab create-game`")
+
+
+def test_lab_answers_login_failed_and_websocket_port() -> None:
+    srv = _lab(("/api/v1/games/create-for-llm", "create_login_failed"), ("/api/v1/games/data", "http_to_ws_port"))
+    try:
+        bad = CliRunner().invoke(app, ["create-game", "--rest", srv.url, "--treatment", "harberger"], env=ACCOUNT)
+        ws_port = CliRunner().invoke(app, ["connect", "--rest", srv.url, "--ws", "ws://127.0.0.1:9", "--game-id",
+                                           "1"])
+    finally:
+        srv.stop()
+    assert bad.exit_code == 2 and _error_line(bad.output) == (
+        f"error: login failed on {srv.url}: the server refused the account in ECONLAB_SERVER_USER / "
+        "ECONLAB_SERVER_PASSWORD (Login failed) — set them to the server's account")
+    assert SECRET not in bad.output
+    assert ws_port.exit_code == 2 and "answered HTTP 426 text/plain (that is a websocket port)" in ws_port.output
