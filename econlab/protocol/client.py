@@ -122,6 +122,12 @@ class SeatClient:
         self.s.lockstep = (status.get("econlab") or {}).get("timers") == "FAST"
         self.mirror = Mirror(self.s.treatment, self.s.params, self.seat, role, tag, game.get("players", []), compat)
         self.mirror.resync(status)
+        if store is not None:  # a restart: summaries of rounds the status no longer shows
+            missing = [v for r, v in sorted(store.summaries.get(self.seat, {}).items()) if r not in self.mirror.profits]
+            for summary in missing:
+                self.mirror.on_event("round-summary", summary)
+            if missing:
+                self.mirror.summaries.sort(key=lambda x: x.get("round", 0))
         if self.policy is None:
             self.policy = self.s.policy_for(self.seat, role)
         self.state = self.policy.initial_state(self.seat, self.s.seed)
@@ -269,6 +275,8 @@ class SeatClient:
             return
         if kind == "ready-received":
             self._ready_ack.set()
+        elif kind == "round-summary" and self.s.store is not None:
+            self.s.store.note_summary(self.seat, data)
         self.mirror.on_event(kind, data)
         if kind == "phase-transition":
             if data.get("phase") == 0:

@@ -2,9 +2,11 @@
 
 ``game-<id>.connect.json`` (rewritten atomically at every change) holds, per joining client, its recovery
 token, written *before* the join is sent so that a run killed at any instant can take its seat back
-(a token the server never bound simply joins as a new seat), then its seat and role; and the one-shot
-actions (declarations, snipes, Voting requests, offers and votes) each seat has sent, so that a restart
-in the middle of a free-running phase does not send them twice. ``game-<id>.decisions.partial.jsonl``
+(a token the server never bound simply joins as a new seat), then its seat and role; the round
+summaries each seat received (on a server that hands out no record the record is built from them,
+and ``status`` after a restart need not repeat every round); and the one-shot actions (declarations,
+snipes, Voting requests, offers and votes) each seat has sent, so that a restart in the middle of a
+free-running phase does not send them twice. ``game-<id>.decisions.partial.jsonl``
 gets every decision as it is taken; a restart reads it back, and the finished run writes
 ``decisions.json`` from it.
 
@@ -42,6 +44,8 @@ class RunState:
         self.decisions_path = self.folder / f"game-{game_id}.decisions.partial.jsonl"
         self.clients: dict[int, dict[str, Any]] = {}
         self.sent: set[tuple[int, int, int, str]] = set()
+        #: per seat its round summaries as received (``status`` need not repeat earlier rounds after a restart)
+        self.summaries: dict[int, dict[int, Any]] = {}
         self.loaded_decisions: list[SeatDecision] = []
         self.resumed = self.path.exists()
         if self.resumed:
@@ -49,6 +53,8 @@ class RunState:
                 raw = json.loads(self.path.read_text(encoding="utf-8"))
                 self.clients = {int(k): dict(v) for k, v in raw["clients"].items()}
                 self.sent = {(int(a), int(b), int(c), str(d)) for a, b, c, d in raw.get("sent", [])}
+                self.summaries = {int(seat): {int(r): v for r, v in by_round.items()}
+                                  for seat, by_round in raw.get("summaries", {}).items()}
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 raise ConnectError(f"{self.path}: unreadable run state ({exc}) — move it away to start afresh "
                                    "(the seats it held are then lost)") from exc
@@ -68,7 +74,9 @@ class RunState:
         """Write the state atomically."""
         write_atomic(self.path, dumps({"game_id": self.game_id, "rest": self.rest_url,
                                        "clients": {str(k): v for k, v in sorted(self.clients.items())},
-                                       "sent": sorted(self.sent)}) + "\n")
+                                       "sent": sorted(self.sent),
+                                       "summaries": {str(seat): {str(r): v for r, v in sorted(by.items())}
+                                                     for seat, by in sorted(self.summaries.items())}}) + "\n")
 
     def token_of(self, index: int) -> str | None:
         """The recovery token client ``index`` used in an earlier run."""
@@ -93,6 +101,13 @@ class RunState:
         """Keep that ``seat`` sent a one-shot ``kind`` in (``rnd``, ``phase``)."""
         if kind in ONE_SHOT and (seat, rnd, phase, kind) not in self.sent:
             self.sent.add((seat, rnd, phase, kind))
+            self.save()
+
+    def note_summary(self, seat: int, summary: Any) -> None:
+        """Keep a ``round-summary`` event's data of ``seat``."""
+        rnd = summary.get("round") if isinstance(summary, dict) else None
+        if isinstance(rnd, int) and self.summaries.get(seat, {}).get(rnd) != summary:
+            self.summaries.setdefault(seat, {})[rnd] = summary
             self.save()
 
     def add_decision(self, d: SeatDecision) -> None:
