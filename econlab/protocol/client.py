@@ -389,8 +389,15 @@ async def open_ws(url: str, tries: int = 6) -> Any:
 
 
 def game_over_in(data: Mapping[str, Any]) -> bool:
-    """Whether ``games/data`` describes a finished game (econlab: ``over``; the lab: its ``rewards`` are set)."""
-    return bool(data.get("over")) or bool(data.get("rewards"))
+    """Whether ``games/data`` describes a finished game (the lab: its ``rewards`` are set; econlab: ``over``)."""
+    ext = data.get("econlab") if isinstance(data.get("econlab"), Mapping) else {}
+    return bool(data.get("rewards")) or bool(data.get("over")) or bool(ext.get("over"))
+
+
+def _serve_extra(data: Mapping[str, Any], key: str) -> Any:
+    """An ``econlab serve`` extra of ``games/data`` (under ``econlab``, or at the top level in older versions)."""
+    ext = data.get("econlab") if isinstance(data.get("econlab"), Mapping) else {}
+    return ext.get(key, data.get(key))
 
 
 class RemoteSession:
@@ -513,7 +520,7 @@ class RemoteSession:
                                    "create a new game with `econlab create-game`")
             self.params = params_from_data(data)
             self.treatment = self.params.game_type
-            self.seed = self._seed if self._seed is not None else int(data.get("seed") or 0)
+            self.seed = self._seed if self._seed is not None else int(_serve_extra(data, "seed") or 0)
             if self.n_seats is None:
                 self.n_seats = self.params.n_players
             self._check_seats(data, self.params.n_players)
@@ -542,5 +549,5 @@ class RemoteSession:
         decisions = self.store.all_decisions(self.decisions) if self.store is not None else self.decisions
         final = final if isinstance(final, dict) else {}
         return ConnectResult(self.game_id, self.treatment, mirrors, {c.seat: c.errors for c in self.clients},
-                             decisions, final.get("record"), self.reconnects, list(final.get("rewards") or []),
-                             final.get("rewardRound"))
+                             decisions, _serve_extra(final, "record"), self.reconnects,
+                             list(final.get("rewards") or []), final.get("rewardRound"))

@@ -9,7 +9,6 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -196,10 +195,8 @@ def test_dropped_readies_are_sent_again(srv: ServerThread) -> None:
         srv.call(proxy.stop())
     assert proxy.dropped >= 6 and session.retries >= proxy.dropped
     assert sorted(result.profits) == [1, 2] and all(len(p) == 6 for p in result.profits.values())
-    rewards = srv.run(lambda: srv.server.games[gid].game.rewards)
-    assert len(rewards) == 6
-    data = httpx.get(f"{srv.server.rest_url}/api/v1/games/data?game_id={gid}").json()["data"]
-    assert data["over"]
+    game = srv.run(lambda: srv.server.games[gid].game)
+    assert game.over and len(game.rewards) == 6
 
 
 # --------------------------------------------------------------------------- the lab server's own answers

@@ -12,7 +12,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from econlab.game import GameParams
@@ -45,8 +44,8 @@ def test_killed_connect_resumes_in_the_market(srv: ServerThread, tmp_path: Path)
         deadline = time.monotonic() + 240
         while True:  # wait for round 1's market with every seat joined
             assert time.monotonic() < deadline and first.poll() is None, "connect ended before the market"
-            data = httpx.get(f"{srv.server.rest_url}/api/v1/games/data?game_id={gid}").json()["data"]
-            if data["currentRound"] == {"number": 1, "phase": 6}:
+            game = srv.server.games[gid].game  # read-only peek across threads: two ints
+            if (game.round, game.phase) == (1, 6) and len(srv.server.games[gid].tokens) == 12:
                 break
             time.sleep(0.02)
         first.send_signal(signal.SIGKILL)
