@@ -244,3 +244,19 @@ def test_lab_answers_login_failed_and_websocket_port() -> None:
         "ECONLAB_SERVER_PASSWORD (Login failed) — set them to the server's account")
     assert SECRET not in bad.output
     assert ws_port.exit_code == 2 and "answered HTTP 426 text/plain (that is a websocket port)" in ws_port.output
+
+
+def test_join_timeout(srv: ServerThread) -> None:
+    """Every join is lost on the way: the join is sent again (same token) and gives up after --join-timeout."""
+    gid = _voting(srv)
+    proxy = DroppingWs(srv.server.ws_url, lambda msg: msg.get("type") == "join")
+    srv.call(proxy.start())
+    try:
+        code, out = _connect(srv, "--game-id", str(gid), "--join-timeout", "8", ws=proxy.url)
+    finally:
+        srv.call(proxy.stop())
+    assert code == 2
+    assert _error_line(out).startswith(f"error: join timed out: the server at {proxy.url} confirmed no join of "
+                                       "client 1 within 8 s (2 tries)")
+    assert proxy.dropped >= 2  # sent again before giving up
+    assert srv.run(lambda: len(srv.server.games[gid].tokens)) == 0
