@@ -90,9 +90,9 @@ async def test_recorded_econagents_client_plays_to_game_over(path: Path) -> None
         assert len(seats) == n == sg.params.n_players
         assert all(next(m for m in s.inbox if m.get("type") == "event")["eventType"] == "assign-name" for s in seats)
         assert sg.game.over and len(sg.game.rewards) == n
-        sent = {t: sum(1 for c in fixture["connections"] for f in c["frames"] if f["msg"]["type"] == t)
-                for t in ("player-is-ready", "declare", "done-speculating", "compensation-request", "compensation-offer",
-                          "compensation-decision")}
+        kinds = ("player-is-ready", "declare", "done-speculating", "compensation-request", "compensation-offer",
+                 "compensation-decision")
+        sent = {t: sum(1 for c in fixture["connections"] for f in c["frames"] if f["msg"]["type"] == t) for t in kinds}
         got = {t: sum(1 for e in sg.game.log if e.get("type") == "message" and e["content"]["type"] == t)
                for t in sent}
         assert got == sent  # every recorded message reached the game and was applied
