@@ -260,3 +260,41 @@ def test_join_timeout(srv: ServerThread) -> None:
                                        "client 1 within 8 s (2 tries)")
     assert proxy.dropped >= 2  # sent again before giving up
     assert srv.run(lambda: len(srv.server.games[gid].tokens)) == 0
+
+
+@pytest.mark.slow
+def test_server_gone_mid_game_keeps_a_partial_record(tmp_path: Path) -> None:
+    """The server stops in the market: one error line, exit 2, what the seats saw kept and marked incomplete,
+    and the run state kept for a rerun."""
+    import threading
+    import time
+
+    st = ServerThread(credentials=("lab", SECRET), timers=TimerConfig(market_ticks=400, chat_ticks=1))
+    params = GameParams.lab_default("harberger").replace(round_count=2, practice_round=False)
+    gid = st.run(lambda: st.server.create_game(params, seed=2).id)
+    stopped = threading.Event()
+
+    def stop_in_market() -> None:
+        end = time.monotonic() + 120
+        while time.monotonic() < end:
+            g = st.server.games[gid].game
+            if (g.round, g.phase) == (1, 6):
+                st.stop()
+                stopped.set()
+                return
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=stop_in_market, daemon=True)
+    watcher.start()
+    code, out = _connect(st, "--game-id", str(gid), "--out", str(tmp_path))
+    watcher.join(5)
+    if not stopped.is_set():
+        st.stop()
+    assert stopped.is_set() and code == 2
+    assert _error_line(out).startswith("error: ")
+    partial = json.loads((tmp_path / f"game-{gid}.incomplete.json").read_text())
+    assert partial["incomplete"] is True and partial["error"]
+    assert _error_line(out) == f"error: {' '.join(partial['error'].split())}"
+    assert partial["econlab"]["source"] == "client" and not (tmp_path / f"game-{gid}.record.json").exists()
+    state = json.loads((tmp_path / f"game-{gid}.connect.json").read_text())
+    assert len(state["clients"]) == 12
