@@ -21,8 +21,8 @@ from tests.protocol.conftest import ServerThread
 
 @pytest.fixture
 def srv() -> Iterator[ServerThread]:
-    """A FAST ``econlab serve`` whose market lasts long enough to be caught (40 lock-step ticks)."""
-    st = ServerThread(timers=TimerConfig(market_ticks=40, chat_ticks=1, tick_timeout_s=120))
+    """A FAST ``econlab serve`` whose market lasts long enough to be caught (150 lock-step ticks)."""
+    st = ServerThread(timers=TimerConfig(market_ticks=150, chat_ticks=1, tick_timeout_s=120))
     yield st
     st.stop()
 
