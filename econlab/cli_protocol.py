@@ -146,8 +146,8 @@ def connect(
         if not create and any(v is not None for v in (treatment, scenario, rounds, timers, practice)):
             raise UserError("--treatment, --scenario, --rounds, --timers and --practice go with --create")
         if create:
-            gid = asyncio.run(create_remote(rest, game_parameters(treatment, scenario, rounds, timers, practice),
-                                            seed=seed))
+            # --seed is the policies' seed here; the new game gets the server's own (create-game --seed sets it)
+            gid = asyncio.run(create_remote(rest, game_parameters(treatment, scenario, rounds, timers, practice)))
             console.print(f"created game {gid}", highlight=False)
         else:
             assert game_id is not None
