@@ -282,10 +282,11 @@ app.command("tournament")(tournament)
 app.command("report")(report)
 app.command("compare")(compare)
 
-from econlab.cli_protocol import connect, serve  # noqa: E402 - light module; heavy imports inside
+from econlab.cli_protocol import connect, create_game, serve  # noqa: E402 - light module; heavy imports inside
 
 app.command("serve")(serve)
 app.command("connect")(connect)
+app.command("create-game")(create_game)
 
 # each of these light modules adds its own commands (heavy imports happen inside the commands)
 from econlab import cli_calibrate, cli_design, cli_train  # noqa: E402

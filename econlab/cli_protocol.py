@@ -13,16 +13,14 @@ from econlab.errors import UserError
 console = Console()
 
 
-def _parse_seats(spec: str) -> tuple[int, int]:
-    """``"1-12"`` -> ``(1, 12)``; ``"5"`` -> ``(5, 5)``."""
-    try:
-        lo, _, hi = spec.partition("-")
-        first, last = int(lo), int(hi or lo)
-    except ValueError as exc:
-        raise ValueError(f"--seats takes a range like 1-12, got {spec!r}") from exc
-    if first < 1 or last < first:
-        raise ValueError(f"--seats must be a range FIRST-LAST with 1 <= FIRST <= LAST, got {spec!r}")
-    return first, last
+def _fail(exc: Exception) -> typer.Exit:
+    """Print a user error as one ``error:`` line; the exit to raise (code 2, or the error's own)."""
+    console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+    return typer.Exit(getattr(exc, "exit_code", 2))
+
+
+def _timer_option() -> typer.models.OptionInfo:
+    return typer.Option(help="phase timers of the new game: a JSON file {\"phase_0\": null, \"phase_1\": 3, ...}")
 
 
 def serve(
@@ -36,6 +34,8 @@ def serve(
     compat: Annotated[str, typer.Option(help="strict (specific errors) or server (like the lab server)")] = "strict",
     seed: Annotated[int, typer.Option(help="seed of games whose creation names none")] = 0,
     out: Annotated[Path, typer.Option(help="folder of the game records")] = Path("runs/serve"),
+    assign_name: Annotated[bool, typer.Option("--assign-name", help="send the legacy assign-name event after a "
+                                              "join (the lab's older published clients wait for it)")] = False,
 ) -> None:
     """Run the engine as an IBEX-compatible game server (account from ECONLAB_SERVER_USER/_PASSWORD)."""
     import asyncio
@@ -48,7 +48,7 @@ def serve(
         mode = timers.upper()
         config = TimerConfig(mode=mode, **kw) if mode in ("FAST", "LAB") else TimerConfig.from_json(timers, **kw)
         server = IbexServer(host=host, rest_port=rest_port, ws_port=ws_port, timers=config, compat=compat,  # type: ignore[arg-type]
-                            out_dir=out, seed=seed)
+                            out_dir=out, seed=seed, assign_name=assign_name)
     except ValueError as exc:
         raise UserError(str(exc)) from exc
 
@@ -65,7 +65,7 @@ def serve(
     async def run() -> None:
         async with server:
             console.print(f"REST {server.rest_url}/api/v1  websocket {server.ws_url}  timers {config.mode}  "
-                          f"compat {compat}  records {out}", highlight=False)
+                          f"compat {compat}  records {out}{'  assign-name on' if assign_name else ''}", highlight=False)
             if server._credentials is None:  # noqa: SLF001 - only whether an account exists
                 console.print(f"[yellow]no account:[/yellow] set {USER_ENV} and {PASSWORD_ENV} to allow "
                               "create-for-llm")
@@ -80,37 +80,70 @@ def serve(
                         exit_code=1) from exc
 
 
+def create_game(
+    rest: Annotated[str, typer.Option(help="REST base URL of the server, e.g. http://127.0.0.1:3080")],
+    treatment: Annotated[str | None, typer.Option(help="harberger, futarchy or voting")] = None,
+    scenario: Annotated[Path | None, typer.Option(help="a scenario YAML: its game settings")] = None,
+    rounds: Annotated[int | None, typer.Option(help="paid rounds (1-5)")] = None,
+    timers: Annotated[Path | None, _timer_option()] = None,
+    practice: Annotated[bool | None, typer.Option("--practice/--no-practice", help="a practice round first")] = None,
+    session: Annotated[int | None, typer.Option(help="lab value/signal session (1-11)")] = None,
+    seed: Annotated[int | None, typer.Option(help="econlab serve only: the game's seed")] = None,
+) -> None:
+    """Create and start a game on a server (account from ECONLAB_SERVER_USER/_PASSWORD); prints its id."""
+    import asyncio
+
+    from econlab.protocol.create import create_game as create
+    from econlab.protocol.create import game_parameters
+
+    try:
+        params = game_parameters(treatment, scenario, rounds, timers, practice, session)
+        gid = asyncio.run(create(rest, params, seed=seed))
+    except (ValueError, OSError, UserError) as exc:
+        raise _fail(exc) from exc
+    print(gid)
+
+
 def connect(
     rest: Annotated[str, typer.Option(help="REST base URL, e.g. http://127.0.0.1:3080")],
     ws: Annotated[str, typer.Option(help="websocket URL, e.g. ws://127.0.0.1:3088")],
-    game_id: Annotated[int, typer.Option(help="the game to join")],
-    seats: Annotated[str, typer.Option(help="seats to take, FIRST-LAST (the server assigns them in join "
-                                            "order)")] = "1-12",
-    policy: Annotated[list[str] | None, typer.Option("--policy", help="ROLE_OR_SEAT=NAME, repeatable")] = None,
+    game_id: Annotated[int | None, typer.Option(help="the game to join (or --create)")] = None,
+    seats: Annotated[str | None, typer.Option(help="seats to take, FIRST-LAST (default: every seat of the game; "
+                                                   "the server assigns them in join order)")] = None,
+    policy: Annotated[list[str] | None, typer.Option("--policy", help="SEATS=NAME, repeatable; SEATS is all, a "
+                                                     "role, a seat number or a range like 1-5")] = None,
     default: Annotated[str, typer.Option(help="policy of seats not named by --policy")] = "strategic",
     seed: Annotated[int | None, typer.Option(help="policy seed (default: the game's, if the server tells)")] = None,
     act_interval: Annotated[float, typer.Option(help="free-running servers: seconds between market moves")] = 1.0,
-    out: Annotated[Path | None, typer.Option(help="folder for the record and decisions")] = None,
+    join_timeout: Annotated[float, typer.Option(help="seconds one seat's join may take, resends included")] = 60.0,
+    out: Annotated[Path | None, typer.Option(help="run folder: record, decisions and the seats' tokens (a rerun "
+                                                  "with the same --out rejoins them and carries on)")] = None,
+    create: Annotated[bool, typer.Option("--create", help="create the game first (as create-game)")] = False,
+    treatment: Annotated[str | None, typer.Option(help="--create: harberger, futarchy or voting")] = None,
+    scenario: Annotated[Path | None, typer.Option(help="--create: a scenario YAML")] = None,
+    rounds: Annotated[int | None, typer.Option(help="--create: paid rounds (1-5)")] = None,
+    timers: Annotated[Path | None, _timer_option()] = None,
+    practice: Annotated[bool | None, typer.Option("--practice/--no-practice", help="--create: practice round")] = None,
 ) -> None:
     """Play seats of a game on a live IBEX server (econlab serve or the lab's) with econlab policies."""
     import asyncio
 
-    from econlab.errors import UserError
-    from econlab.eval.recording import RecordWriter
+    from econlab.eval.recording import RecordWriter, dumps, write_atomic
+    from econlab.eval.seats import parse_entries, parse_range, resolve
     from econlab.game.params import ROLE_NAMES
     from econlab.policies.llm.factory import PolicyFactory
-    from econlab.protocol.client import ConnectError, RemoteSession
+    from econlab.protocol.client import RemoteSession
+    from econlab.protocol.create import create_game as create_remote
+    from econlab.protocol.create import game_parameters
+    from econlab.protocol.run_state import RunState
 
     try:
-        first, last = _parse_seats(seats)
-        by_key: dict[str, str] = {}
-        for item in policy or ():
-            key, eq, name = item.partition("=")
-            key = key.strip()
-            if not eq or not (key.isdigit() or key in ROLE_NAMES.values()):
-                raise ValueError(f"--policy takes ROLE_OR_SEAT=NAME with ROLE one of "
-                                 f"{', '.join(ROLE_NAMES.values())}, got {item!r}")
-            by_key[key] = name.strip()
+        if not ws.startswith(("ws://", "wss://")):
+            raise UserError(f"--ws must be a ws:// or wss:// URL like ws://127.0.0.1:3088, got {ws!r}")
+        if not rest.startswith(("http://", "https://")):
+            raise UserError(f"--rest must be an http:// or https:// URL like http://127.0.0.1:3080, got {rest!r}")
+        seat_range = parse_range(seats) if seats is not None else None
+        by_key = parse_entries(policy or ())
         # scripted names, ``rl:PATH`` checkpoints and ``llm`` seats (settings from the environment's defaults)
         factory = PolicyFactory()
         for name in {*by_key.values(), default}:
@@ -119,31 +152,73 @@ def connect(
             from econlab.runfolder import check_out_dir
 
             check_out_dir(out)
-    except ValueError as exc:
-        raise UserError(str(exc)) from exc
+        if create and game_id is not None:
+            raise UserError("give either --game-id or --create, not both")
+        if not create and game_id is None:
+            raise UserError("say which game: --game-id N, or --create to make one")
+        if not create and any(v is not None for v in (treatment, scenario, rounds, timers, practice)):
+            raise UserError("--treatment, --scenario, --rounds, --timers and --practice go with --create")
+        if create:
+            # --seed is the policies' seed here; the new game gets the server's own (create-game --seed sets it)
+            gid = asyncio.run(create_remote(rest, game_parameters(treatment, scenario, rounds, timers, practice)))
+            console.print(f"created game {gid}", highlight=False)
+        else:
+            assert game_id is not None
+            gid = game_id
+        if out is not None and (out / f"game-{gid}.record.json").exists():
+            raise UserError(f"{out / f'game-{gid}.record.json'} exists: game {gid} was played to the end with this "
+                            "--out already; use another --out")
+        store = RunState(out, gid, rest) if out is not None else None
+    except (ValueError, OSError, UserError) as exc:
+        raise _fail(exc) from exc
 
     def policy_for(seat: int, role: int):  # noqa: ANN202 - Policy
-        return factory.make(by_key.get(str(seat), by_key.get(ROLE_NAMES[role], default)))
+        return factory.make(resolve(by_key, seat, ROLE_NAMES[role], default))
 
     # The server hands out seats in join order: joining LAST-FIRST+1 seats lands on FIRST..LAST only
     # when the seats before FIRST are taken already; the seats actually obtained are checked below.
-    session = RemoteSession(rest, ws, game_id, seed=seed, policy_for=policy_for, n_seats=last - first + 1,
-                            act_interval_s=act_interval)
+    session = RemoteSession(rest, ws, gid, seed=seed, policy_for=policy_for,
+                            n_seats=seat_range[1] - seat_range[0] + 1 if seat_range else None,
+                            act_interval_s=act_interval, join_timeout_s=join_timeout, seats=seat_range, store=store)
+    if store is not None and store.resumed:
+        console.print(f"resuming: {len(store.clients)} seat(s) of game {gid} from {store.path}", highlight=False)
     try:
         result = asyncio.run(session.play())
-    except (ConnectError, OSError) as exc:
-        raise UserError(str(exc), exit_code=1) from exc
+    except (UserError, OSError) as exc:
+        partial = session.partial_result()
+        if store is not None:
+            store.close()
+            if partial is not None:  # kept, marked incomplete; the run state stays for a rerun
+                rec = partial.client_record() | {"incomplete": True, "error": str(exc)}
+                path = out / f"game-{gid}.incomplete.json"  # type: ignore[operator]
+                write_atomic(path, dumps(rec) + "\n")
+                console.print(f"partial record (incomplete): {path}", highlight=False)
+        raise _fail(exc) from exc
     got = sorted(result.mirrors)
-    if got != list(range(first, last + 1)):
-        console.print(f"[yellow]warning:[/yellow] asked for seats {first}-{last}, the server gave seats {got} "
-                      "(it assigns seats in join order)")
+    if seat_range is not None and got != list(range(seat_range[0], seat_range[1] + 1)):
+        console.print(f"[yellow]warning:[/yellow] asked for seats {seat_range[0]}-{seat_range[1]}, the server gave "
+                      f"seats {got} (it assigns seats in join order)")
     for rnd, profits in sorted(result.profits.items()):
         console.print(f"round {rnd}: " + ", ".join(f"seat {s} {p:,.1f}" if isinstance(p, int | float) else
                                                    f"seat {s} {p}" for s, p in sorted(profits.items())))
+    if result.rewards:
+        paid = [rw for rw in result.rewards if rw.get("number") in result.mirrors]
+        console.print(f"paid round {result.reward_round}: " + ", ".join(
+            f"seat {rw['number']} {rw.get('reward')} ({rw.get('profit')} points)" for rw in paid), highlight=False)
+        bad = result.payment_mismatches()
+        console.print("paid profits equal the server's rewards" if not bad else
+                      "[yellow]warning:[/yellow] paid profits differ from the seats' own: " + "; ".join(bad))
     if result.reconnects:
         console.print(f"{result.reconnects} reconnection(s)")
+    if session.retries:
+        console.print(f"{session.retries} unacknowledged request(s) sent again")
     if out is not None:
-        writer = RecordWriter(out, f"game-{game_id}")
+        assert store is not None
+        writer = RecordWriter(out, f"game-{gid}")
         record = result.record if result.record is not None else result.client_record()
         path = writer.finish(record, {"decisions.json": [d.to_json() for d in result.decisions]})
+        store.finished()
+        incomplete = out / f"game-{gid}.incomplete.json"
+        if incomplete.exists():
+            incomplete.unlink()  # superseded by the finished record
         console.print(f"record: {path}")

@@ -21,8 +21,11 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from econlab.calibration.scoring import objective, play_session, samples, session_params
+from econlab.eval.seats import assign
 
 ROLES = ("owner", "developer")
+#: the Voting roster: seat 2 is the developer, the others are owners
+_VOTING_ROSTER = {seat: "developer" if seat == 2 else "owner" for seat in range(1, 7)}
 
 
 class Variant(BaseModel):
@@ -117,19 +120,15 @@ class SearchConfig(BaseModel):
     @field_validator("seats")
     @classmethod
     def _check_seats(cls, seats: dict[str, str]) -> dict[str, str]:
-        for key in seats:
-            if key not in ROLES and key != "all" and not (key.isdigit() and 1 <= int(key) <= 6):
-                raise ValueError(f"seat key {key!r} must be all, owner, developer or a seat 1..6")
+        assign(seats, _VOTING_ROSTER, "llm", where=" in voting")  # the seat syntax of every other config
+        if "speculator" in seats:
+            raise ValueError("seat key 'speculator': Voting has no speculators (seats: all, owner, developer, 1..6)")
         return seats
 
     def assignment(self, variant: Variant) -> dict[int, str]:
         """``{seat: spec}`` of a Voting game (seat 2 is the developer) with the variant in the ``llm`` seats."""
-        out = {}
-        for seat in range(1, 7):
-            role = "developer" if seat == 2 else "owner"
-            spec = self.seats.get(str(seat), self.seats.get(role, self.seats.get("all", "llm")))
-            out[seat] = variant.spec() if spec.strip() == "llm" else spec
-        return out
+        specs = assign(self.seats, _VOTING_ROSTER, "llm")
+        return {seat: variant.spec() if spec.strip() == "llm" else spec for seat, spec in specs.items()}
 
     def llm_config(self, variant: Variant) -> Any:
         """The LLM settings of a variant (templates folder, answer cache under ``out`` by default)."""

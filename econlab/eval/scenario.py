@@ -1,8 +1,8 @@
 """Scenarios as data: which policy occupies which seat, and how the game is set up.
 
 A scenario file (``configs/scenarios/*.yaml``) is validated by :class:`Scenario`; seats are given by
-role name (``owner``, ``developer``, ``speculator``) or seat number, a seat entry winning over its
-role's entry, a role's entry over ``all``, and every seat not named gets ``default``. An optional ``llm:``
+the seat specs of :mod:`econlab.eval.seats` (``all``, a role name, a seat number, a range ``1-5``), the
+most specific entry winning, and every seat not named gets ``default``. An optional ``llm:``
 section holds the settings of LLM seats (:class:`econlab.policies.llm.LLMConfig`).
 """
 
@@ -14,8 +14,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from econlab.eval.seats import assign, check_keys, parse_entries
 from econlab.game import GameParams
-from econlab.game.params import ROLE_CODES
+from econlab.game.params import ROLE_NAMES
 from econlab.game.state import make_players
 
 DEFAULT_POLICY = "strategic"
@@ -59,9 +60,7 @@ class Scenario(BaseModel):
     @field_validator("seats")
     @classmethod
     def _check_seats(cls, seats: dict[str, str]) -> dict[str, str]:
-        for key in seats:
-            if key not in ROLE_CODES and key != "all" and not key.isdigit():
-                raise ValueError(f"seat key {key!r} must be a role ({', '.join(ROLE_CODES)}), all or a seat number")
+        check_keys(seats)
         return seats
 
     @model_validator(mode="after")
@@ -102,28 +101,15 @@ class Scenario(BaseModel):
         return base.replace(**changes) if changes else base
 
     def assignment(self, overrides: Sequence[str] = ()) -> dict[int, str]:
-        """Policy name per seat, with ``ROLE_OR_SEAT=NAME`` overrides (as given on the command line)."""
+        """Policy name per seat, with ``KEY=NAME`` overrides (as given on the command line; see :mod:`.seats`)."""
         seats = dict(self.seats)
-        for item in overrides:
-            if "=" not in item:
-                raise ValueError(f"--policy takes ROLE_OR_SEAT=NAME, got {item!r}")
-            key, name = item.split("=", 1)
-            key = key.strip()
-            if key not in ROLE_CODES and key != "all" and not key.isdigit():
-                raise ValueError(f"--policy {item!r}: {key!r} is neither a role ({', '.join(ROLE_CODES)}), all, "
-                                 "nor a seat")
-            seats[key] = name.strip()
+        for key, name in parse_entries(overrides).items():
+            seats.pop(key, None)  # an override counts as given last
+            seats[key] = name
         params = self.game_params()
         players = make_players(params.owners.count, params.speculators.count)
-        valid = {str(p.number) for p in players}
-        for key in seats:
-            if key.isdigit() and key not in valid:
-                raise ValueError(f"seat {key} does not exist in {self.treatment}; seats are 1..{len(players)}")
-        out: dict[int, str] = {}
-        for p in players:
-            role = {v: k for k, v in ROLE_CODES.items()}[p.role]
-            out[p.number] = seats.get(str(p.number), seats.get(role, seats.get("all", self.default)))
-        return out
+        roster = {p.number: ROLE_NAMES[p.role] for p in players}
+        return assign(seats, roster, self.default, where=f" in {self.treatment}")
 
     def checked_assignment(self, overrides: Sequence[str] = (), where: str = "",
                            role_keys: bool = True) -> dict[int, str]:
@@ -143,7 +129,7 @@ class Scenario(BaseModel):
                 check_spec(spec, f"--policy {item}")
         out = self.assignment(overrides)
         params = self.game_params()
-        roles = {p.number: {v: k for k, v in ROLE_CODES.items()}[p.role]
+        roles = {p.number: ROLE_NAMES[p.role]
                  for p in make_players(params.owners.count, params.speculators.count)}
         keys = [*self.seats, *(item.partition("=")[0].strip() for item in overrides)]
         if role_keys:

@@ -6,12 +6,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from econlab.errors import UserError
 from econlab.game import GameParams
 from econlab.protocol.mirror import Mirror
 
 
-class ConnectError(RuntimeError):
-    """The remote server refused or broke the session in a way the client cannot repair."""
+class ConnectError(UserError):
+    """The remote server refused or broke the session in a way the client cannot repair.
+
+    A user error (exit 2): its one-line message says what happened and what to do (wrong URL, unknown or
+    finished game, full game, ...).
+    """
 
 
 @dataclass
@@ -31,6 +36,11 @@ class SeatDecision:
         return {"round": self.round, "phase": self.phase, "tick": self.tick, "seat": self.seat, "action": self.action,
                 "source": self.source}
 
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> SeatDecision:
+        """Back from :meth:`to_json`."""
+        return cls(d["round"], d["phase"], d["tick"], d["seat"], d["action"], d.get("source"))
+
 
 @dataclass
 class ConnectResult:
@@ -43,6 +53,21 @@ class ConnectResult:
     decisions: list[SeatDecision] = field(default_factory=list)
     record: dict[str, Any] | None = None
     reconnects: int = 0
+    #: the server's payments (``games/data`` ``rewards``: number, round, profit, reward, ...) and paid round
+    rewards: list[dict[str, Any]] = field(default_factory=list)
+    reward_round: int | None = None
+
+    def payment_mismatches(self) -> list[str]:
+        """Connected seats whose profit in the paid round (as the seat saw it) differs from the server's reward."""
+        out = []
+        for rw in self.rewards:
+            seat = rw.get("number")
+            if seat not in self.mirrors:
+                continue
+            seen = self.mirrors[seat].profits.get(rw.get("round", self.reward_round))
+            if seen != rw.get("profit"):
+                out.append(f"seat {seat}: saw {seen}, paid {rw.get('profit')}")
+        return out
 
     @property
     def profits(self) -> dict[int, dict[int, Any]]:

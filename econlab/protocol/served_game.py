@@ -31,7 +31,7 @@ from econlab.game.params import ROLE_NAMES
 from econlab.game.record import build_record
 from econlab.game.schedule import MULTI_TICK, Scheduler
 from econlab.protocol import codec
-from econlab.protocol.status import status_payload
+from econlab.protocol.status import RULESETS, status_payload
 from econlab.protocol.timers import TimerConfig
 
 Send = Callable[[int, dict[str, Any]], None]
@@ -71,7 +71,7 @@ class ServedGame:
     """A game hosted by the server (see the module docstring)."""
 
     def __init__(self, game_id: int, params: GameParams, *, seed: int, values: str, timers: TimerConfig,
-                 compat: Compat, send: Send, out_dir: Path | None) -> None:
+                 compat: Compat, send: Send, out_dir: Path | None, assign_name: bool = False) -> None:
         """Create and start the game (phase 0: waiting for joins).
 
         Args:
@@ -83,6 +83,8 @@ class ServedGame:
             compat: ``"strict"`` (specific errors) or ``"server"`` (the lab server's answers).
             send: Delivers one wire message to one seat's socket (dropped if none).
             out_dir: Folder of the record (``None``: no record).
+            assign_name: Send the legacy ``assign-name`` event (``name``, ``number``, ``ruleset``) to a seat
+                that joins or rejoins, before the join broadcast, as the lab server did before 2025.
         """
         source = SessionValues(session_table(params.session_number)) if values == "session" else UniformValues()
         self.id = game_id
@@ -92,6 +94,7 @@ class ServedGame:
         self.timers = timers
         self.compat = compat
         self.send = send
+        self.assign_name = assign_name
         self.game = new_game(params, source, np.random.default_rng(seed), compat=compat, game_id=game_id)
         self.game.unjoin_all()
         self.scheduler = Scheduler(timers.market_ticks, timers.chat_ticks)
@@ -168,6 +171,7 @@ class ServedGame:
         seat = self.tokens.get(token)
         if seat is not None:
             bind(seat)
+            self._send_name(seat)
             self._broadcast(codec.text("info", f"Player {seat} rejoined the game"))
             self.resend_tick(seat)
             return seat
@@ -178,11 +182,18 @@ class ServedGame:
         self.tokens[token] = seat
         bind(seat)
         self.names[seat] = self.game.by_seat[seat].name
+        self._send_name(seat)
         self._broadcast(codec.text("info", f"Player {self.names[seat]} joined. We have now {len(self.tokens)} "
                                            "players in the game."))
         self._deliver(self.game.join(seat))
         self._after_change()
         return seat
+
+    def _send_name(self, seat: int) -> None:
+        if self.assign_name:
+            p = self.game.by_seat[seat]
+            self.send(seat, codec.event("assign-name", {"name": p.name, "number": p.number,
+                                                        "ruleset": RULESETS[self.game.treatment]}))
 
     def resend_tick(self, seat: int) -> None:
         """Send the open tick again to a seat that reconnected and still owes its action."""

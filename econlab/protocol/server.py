@@ -61,7 +61,7 @@ class IbexServer:
 
     def __init__(self, *, host: str = "127.0.0.1", rest_port: int = 3080, ws_port: int = 3088,
                  timers: TimerConfig | None = None, compat: Compat = "strict", out_dir: Path | None = None,
-                 seed: int = 0, credentials: tuple[str, str] | None = None) -> None:
+                 seed: int = 0, credentials: tuple[str, str] | None = None, assign_name: bool = False) -> None:
         """Configure (nothing listens before :meth:`start`).
 
         Args:
@@ -73,6 +73,8 @@ class IbexServer:
             out_dir: Folder for the game records (``None``: no records).
             seed: Seed of games whose creation request names none.
             credentials: ``(user, password)`` allowed to create games; default from the environment.
+            assign_name: Send the legacy ``assign-name`` event to a seat that joins (the lab's older
+                published clients, econagents 0.0.9, send ``player-is-ready`` only when they get it).
         """
         if compat not in ("strict", "server"):
             raise ValueError(f"compat must be 'strict' or 'server', got {compat!r}")
@@ -81,6 +83,7 @@ class IbexServer:
         self.compat: Compat = compat
         self.out_dir = out_dir
         self.seed = seed
+        self.assign_name = assign_name
         if credentials is None:
             user, pw = os.environ.get(USER_ENV), os.environ.get(PASSWORD_ENV)
             credentials = (user, pw) if user and pw else None
@@ -155,7 +158,7 @@ class IbexServer:
         gid = max(self.games, default=0) + 1
         sg = ServedGame(gid, params, seed=self.seed if seed is None else seed, values=values, timers=self.timers,
                         compat=self.compat, send=lambda seat, wire, gid=gid: self._send(gid, seat, wire),
-                        out_dir=self.out_dir)
+                        out_dir=self.out_dir, assign_name=self.assign_name)
         self.games[gid] = sg
         rounds = f"{params.round_count} round(s)" + (" + practice" if params.practice_round else "")
         log.info("game %d created: %s, %d seats, %s", gid, params.game_type, params.n_players, rounds)
