@@ -13,10 +13,9 @@ from econlab.errors import UserError
 console = Console()
 
 
-def _fail(exc: Exception) -> typer.Exit:
-    """Print a user error as one ``error:`` line; the exit to raise (code 2, or the error's own)."""
-    console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-    return typer.Exit(getattr(exc, "exit_code", 2))
+def _fail(exc: Exception) -> UserError:
+    """A failure as the user error to raise: printed by the CLI's one error path (code 2, or the error's own)."""
+    return exc if isinstance(exc, UserError) else UserError(str(exc), getattr(exc, "exit_code", 2))
 
 
 def _timer_option() -> typer.models.OptionInfo:

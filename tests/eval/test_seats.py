@@ -40,4 +40,4 @@ def test_scenarios_accept_ranges() -> None:
     assert [a[s] for s in range(1, 8)] == ["truthful", "truthful", "strategic", "truthful", "truthful", "random",
                                             "random"]
     with pytest.raises(ValueError, match="seats 5-8 do not exist in voting"):
-        Scenario(treatment="voting", seats={"5-8": "x"}).assignment()
+        Scenario(treatment="voting", seats={"5-8": "truthful"}).assignment()

@@ -14,12 +14,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from econlab.protocol.client import RemoteSession, SeatClient
 from econlab.protocol.mirror import Mirror
 from econlab.protocol.outcome import params_from_data
+from econlab.protocol.rest import RestClient
 
 pytestmark = pytest.mark.anyio
 FIXTURES = Path(__file__).parent / "fixtures" / "lab"
@@ -65,11 +65,12 @@ async def test_a_failing_status_falls_back_to_the_events() -> None:
     threading.Thread(target=rest.serve_forever, daemon=True).start()
     data = json.loads((FIXTURES / "futarchy" / "data-start.json").read_text())["body"]["data"]
     try:
-        async with serve(lab_ws, "127.0.0.1", 0) as ws_server, httpx.AsyncClient() as http:
+        rest_url = f"http://127.0.0.1:{rest.server_address[1]}"
+        async with serve(lab_ws, "127.0.0.1", 0) as ws_server, \
+                RestClient(rest_url, timeout_s=5, retries=2, backoff_s=0.05) as rc:
             port = ws_server.sockets[0].getsockname()[1]
-            session = RemoteSession(f"http://127.0.0.1:{rest.server_address[1]}", f"ws://127.0.0.1:{port}", 7,
-                                    timeout_s=5)
-            session._http = http  # noqa: SLF001 - the session's HTTP client, as play() sets it
+            session = RemoteSession(rest_url, f"ws://127.0.0.1:{port}", 7, timeout_s=5)
+            session._rc = rc  # noqa: SLF001 - the session's REST client, as play() sets it
             session.params, session.treatment, session.lockstep = params_from_data(data), "futarchy", False
             seat = SeatClient(session, None, 0)
             seat.seat, seat.token = 1, "t" * 64
