@@ -351,26 +351,34 @@ class SeatClient:
                 {"gameId": self.s.game_id, "type": codec.PASS_TYPE}
             self.mirror.sent(msg)
         else:
-            msg = self._decide(tick.tick)
+            msg = await self._decide(tick.tick)
         self.last_key, self.last_msg = key, msg
         await self._send(msg)
         if self.drop_after == key:
             self.drop_after = None
             await self.ws.close()
 
-    def _decide(self, tick: int | None) -> dict[str, Any]:
+    async def _decide(self, tick: int | None) -> dict[str, Any]:
         assert self.mirror is not None and self.policy is not None and self.state is not None
         view = self.mirror.view()
         if self.s.keep_views:
             self.s.views.append(((view.round, view.phase, tick, self.seat), view.to_dict()))
         calls_before = len(self.state.memory.get("llm_calls", ()))
+        failed = False
         try:
-            action, self.state = self.policy.act(view, None, self.state)
+            # an LLM seat answers on this event loop (its sync ``act`` would start a loop inside this one)
+            act_async = getattr(self.policy, "act_async", None)
+            if callable(act_async):
+                action, self.state = await act_async(view, None, self.state)
+            else:
+                action, self.state = self.policy.act(view, None, self.state)
         except Exception as exc:  # noqa: BLE001 - a failing policy loses its action only
             self.errors.append(f"policy error: {exc!r}")
-            action = None
+            action, failed = None, True
         calls = self.state.memory.get("llm_calls", ())
         source = calls[-1].get("source") if len(calls) > calls_before else getattr(self.policy, "name", None)
+        if failed:  # a fallback is data: the pass sent instead is marked as one
+            source = "fallback:policy-error"
         msg = action.to_message(self.s.game_id) if action is not None else \
             {"gameId": self.s.game_id, "type": codec.PASS_TYPE}
         decision = SeatDecision(view.round, view.phase, tick, self.seat, msg if action is not None else None,
@@ -398,7 +406,7 @@ class SeatClient:
         while (self.mirror.round, self.mirror.phase) == key and not self.mirror.over:
             if not multi and store is not None and any(store.sent_once(self.seat, *key, t) for t in ONE_SHOT):
                 return  # sent before a restart
-            msg = self._decide(None)
+            msg = await self._decide(None)
             if msg["type"] != codec.PASS_TYPE:
                 with contextlib.suppress(Exception):
                     await self._send(msg)
