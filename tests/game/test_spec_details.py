@@ -12,7 +12,7 @@ from econlab.game.jsnum import UNDEFINED
 from econlab.game.schedule import Scheduler
 from econlab.game.view import view
 
-from ._helpers import FIRST_DECLARATIONS, advance_to, declare_all, make_game, of_kind, snipe_all, texts
+from ._helpers import FIRST_DECLARATIONS, advance_to, ask, bid, declare_all, make_game, of_kind, snipe_all, texts
 
 
 def test_a_missing_order_field_stays_undefined_not_null():
@@ -95,3 +95,19 @@ def test_profit_bills_are_private_and_name_their_owner():
     assert bills and all(isinstance(e.to, int) for e in bills)
     holder_bills = [e for e in bills if "total" in e.data]
     assert holder_bills and all(e.data["owner"] == e.to for e in holder_bills)
+
+
+@pytest.mark.parametrize(("side", "placeholder"), [("ask", "could-not-find-bids"), ("bid", "could-not-find-asks")])
+def test_a_market_order_left_unfilled_names_the_missing_side(side, placeholder):
+    # §6.4: a `now` order with quantity left after matching is discarded with a placeholder naming the side
+    # it could not find; the server does not check quantity (§10), so a market order for 2 against 1 share
+    game = make_game("harberger", compat="server")
+    advance_to(game, 6)
+    c = game.winning_condition
+    resting = bid(5000, c) if side == "ask" else ask(5000, c)
+    game.apply(7 if side == "ask" else 1, resting)
+    market = PostOrder(side=side, price=0 if side == "ask" else 6000, condition=c, quantity=2, now=True)
+    events = game.apply(3 if side == "ask" else 8, market)
+    assert len(of_kind(events, "contract-fulfilled")) == 1
+    (refused,) = of_kind(events, "order-refused")
+    assert refused.data["placeholder"] == placeholder
