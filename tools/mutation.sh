@@ -26,7 +26,7 @@ export HYPOTHESIS_PROFILE=${HYPOTHESIS_PROFILE:-ci}
 for group in ${MUTATION_GROUPS:-game}; do
     dir="$WORK/$group"
     rm -rf "$dir" && mkdir -p "$dir"
-    cp -r "$SRC/econlab" "$SRC/tests" "$SRC/pyproject.toml" "$dir/"
+    cp -r "$SRC/econlab" "$SRC/tests" "$SRC/configs" "$SRC/pyproject.toml" "$dir/"
     "$PY" "$ROOT/tools/mutation_report.py" config "$ROOT/tools/mutation_groups.toml" "$group" >> "$dir/pyproject.toml"
     echo "== $group: generating mutants and mapping tests to functions ($dir/generate.log)"
     # a filter that matches nothing: mutmut generates the mutants and its test map, then stops

@@ -32,6 +32,7 @@ def config(groups_toml: str, group: str) -> str:
         "", "[tool.mutmut]", 'source_paths = ["econlab"]',
         f"only_mutate = {json.dumps(g['only_mutate'])}",
         f"pytest_add_cli_args_test_selection = {json.dumps(g['tests'])}",
+        'also_copy = ["configs"]',  # the default config files (prices, personas) that modules find beside the code
         'pytest_add_cli_args = ["-x", "-q", "-p", "no:cacheprovider"]', "",
     ])
 
