@@ -17,9 +17,11 @@ def test_the_key_is_the_hash_of_the_canonical_request_text() -> None:
     canonical = ('{"backend":"openai","messages":[{"content":"q","role":"user"}],"model":"m",'
                  '"params":{"seed":1,"temperature":0.5},"schema":null}')
     expected = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-    assert cache_key("openai", "m", {"temperature": 0.5, "seed": 1}, [{"role": "user", "content": "q"}], None) == expected
+    user = [{"role": "user", "content": "q"}]
+    assert cache_key("openai", "m", {"temperature": 0.5, "seed": 1}, user, None) == expected
     # the order in which a caller built its dicts does not matter
-    assert cache_key("openai", "m", {"seed": 1, "temperature": 0.5}, [{"content": "q", "role": "user"}], None) == expected
+    reordered = [{"content": "q", "role": "user"}]
+    assert cache_key("openai", "m", {"seed": 1, "temperature": 0.5}, reordered, None) == expected
 
 
 def test_a_cache_folder_is_created_with_its_parents(tmp_path: Path) -> None:
