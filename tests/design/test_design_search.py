@@ -97,19 +97,26 @@ def test_sigkill_mid_search_and_resume_equals_an_uninterrupted_run(tmp_path: Pat
     path = tmp_path / "tiny.yaml"
     path.write_text(yaml.safe_dump(cfg_data))
     out = tmp_path / "killed"
+    # a deterministic kill window, not a timed one: candidate 5's games table is a FIFO, so the search blocks
+    # while writing it (after five candidates are scored) until the kill; it can never finish before the kill
+    blocked = out / "candidates" / "c0005" / "games.csv"
+    blocked.parent.mkdir(parents=True)
+    os.mkfifo(blocked)
     proc = subprocess.Popen(_cli("design", str(path), "--out", str(out)), start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     history_file = out / CANDIDATES
-    deadline = time.monotonic() + 240
+    deadline = time.monotonic() + 600  # generous: the wait ends as soon as five candidates are scored
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.communicate()
-        if history_file.exists() and history_file.read_text().count('"event": "scored"') >= 3:
+        if history_file.exists() and history_file.read_text().count('"event": "scored"') >= 5:
             break
-        time.sleep(0.02)
+        time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     at_kill = [c for c in load(history_file) if c.scored]
-    assert 3 <= len(at_kill) < 10, f"the kill came too late to test anything ({len(at_kill)} of 10)"
+    assert len(at_kill) == 5, f"{len(at_kill)} candidates scored at the kill"
+    blocked.unlink()  # a real kill leaves an ordinary, partly written file
+    blocked.write_text("design_id,torn")
     rerun = subprocess.run(_cli("design", str(path), "--out", str(out)), capture_output=True, text=True,
                            timeout=600, check=False)
     assert rerun.returncode == 0, rerun.stderr + rerun.stdout

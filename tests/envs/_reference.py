@@ -27,9 +27,7 @@ from econlab.envs.spaces import (
     Scales,
 )
 from econlab.game import jsnum as js
-from econlab.game import orderbook as ob
 from econlab.game.params import CONDITIONS, DEVELOPER, OWNER, ROLE_NAMES
-from econlab.game.state import Wallet
 from econlab.game.view import SeatView
 
 _F = np.float32
@@ -77,12 +75,21 @@ def _extreme(prices: list[float], side: str) -> float | None:
     return (max(prices) if side == "bid" else min(prices)) if prices else None
 
 
+def _may_ask(orders: list[dict[str, Any]], seat: int, shares: Any) -> bool:
+    """ibex-rules.md §6.2 step 6, ask: refused when the seat's shares do not exceed its resting asks here."""
+    return num(shares) > sum(1 for o in orders if o["sender"] == seat and o["type"] == "ask")
+
+
+def _may_bid(orders: list[dict[str, Any]], seat: int, balance: Any, price: Any) -> bool:
+    """§6.2 step 6, bid: refused when the cash left after ``price`` is below the prices of its resting bids here."""
+    return not num(balance) - num(price) < sum(num(o["price"]) for o in orders
+                                               if o["sender"] == seat and o["type"] == "bid")
+
+
 def book_infos(v: SeatView) -> dict[int, BookInfo]:
     """The open books (market phase only) as :class:`BookInfo`, by condition."""
     out: dict[int, BookInfo] = {}
     for c, orders in sorted(v.book.items()):
-        book = ob.Book(condition=c, orders=[
-            ob.Order(o["id"], o["sender"], o["price"], o["quantity"], o["type"], c) for o in orders])
         priced = [(o, num(o["price"])) for o in orders]
         info = BookInfo(condition=c)
         for side in ("bid", "ask"):
@@ -93,11 +100,10 @@ def book_infos(v: SeatView) -> dict[int, BookInfo]:
         info.own = sorted((o for o in orders if o["sender"] == v.seat), key=lambda o: num(o["id"]))
         w = v.wallet.get(c)
         if w is not None:
-            wallet = Wallet(w["balance"], w["shares"])
-            info.can_bid = ob.commitment_refusal(book, v.seat, "bid", 0, wallet) is None
-            info.can_ask = ob.commitment_refusal(book, v.seat, "ask", 0, wallet) is None
-            info.can_market_bid = info.counter_ask is not None and ob.commitment_refusal(
-                book, v.seat, "bid", info.counter_ask, wallet) is None
+            info.can_bid = _may_bid(orders, v.seat, w["balance"], 0)
+            info.can_ask = _may_ask(orders, v.seat, w["shares"])
+            info.can_market_bid = info.counter_ask is not None and _may_bid(
+                orders, v.seat, w["balance"], info.counter_ask)
             info.can_market_ask = info.counter_bid is not None and info.can_ask
         out[c] = info
     return out

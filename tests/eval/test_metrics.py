@@ -168,3 +168,10 @@ def test_llm_calls_and_personas_reach_the_tables() -> None:
     assert seats.loc[1, "persona"] == "exploiter" and pd.isna(seats.loc[2, "persona"])
     calls = t["llm_calls"]
     assert len(calls) == 1 and calls.iloc[0]["game_id"] == "v1" and calls.iloc[0]["usage"] == '{"prompt": 5}'
+
+
+def test_bootstrap_default_seed_is_zero_so_reports_reproduce() -> None:
+    # reports call bootstrap_ci without a seed; the documented default (0) is what makes two reports agree
+    values = np.array([1.0, 4.0, 2.0, 8.0, 5.0, 7.0])
+    assert bootstrap_ci(values, n_boot=200) == bootstrap_ci(values, n_boot=200, seed=0)
+    assert bootstrap_ci(values, n_boot=200) != bootstrap_ci(values, n_boot=200, seed=1)

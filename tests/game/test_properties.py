@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import math
-import os
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,11 +41,10 @@ from econlab.game.view import view
 from ._helpers import make_game, perturbed_table, state_bytes
 
 TREATMENTS = ("harberger", "futarchy", "voting")
-#: ECONLAB_EXPLORE=N runs N random examples per test instead of the fixed, derandomized CI set
-EXPLORE = int(os.environ.get("ECONLAB_EXPLORE", "0"))
-SETTINGS = settings(max_examples=EXPLORE or 60, deadline=None, suppress_health_check=[HealthCheck.too_slow],
-                    derandomize=not EXPLORE)
-PRIVACY_SETTINGS = settings(SETTINGS, max_examples=EXPLORE or 25)
+#: example counts follow the hypothesis profile (tests/conftest.py: HYPOTHESIS_PROFILE=ci, the default, or dev)
+SCALE = settings.default.max_examples / 100
+SETTINGS = settings(max_examples=int(60 * SCALE), suppress_health_check=[HealthCheck.too_slow])
+PRIVACY_SETTINGS = settings(SETTINGS, max_examples=int(25 * SCALE))
 
 # ---------------------------------------------------------------------- strategies
 

@@ -1,7 +1,8 @@
-"""A small local game loop for the policy tests (the real runner lives in ``econlab.eval``).
+"""Policy-test helpers around the project's runner (``econlab.eval.runner.play_game``); no game loop of their own.
 
-The scheduler passes the phases where nobody decides; at each decision point every decider's
-policy gets its view and returns an action (or ``None``); the tick is applied in a seeded order.
+:func:`play` plays a game with the runner and reads what each policy sent and which of its actions the rules
+rejected from the runner's decisions; :func:`new` and :func:`step_to` set up a position with the engine's own
+scheduler for tests of one decision.
 """
 
 from __future__ import annotations
@@ -14,13 +15,12 @@ from typing import Any
 import numpy as np
 
 from econlab.data import session_table
-from econlab.game import Game, GameParams, SessionValues, new_game
+from econlab.eval.runner import GameSpec, make_game, play_game
+from econlab.game import Game, GameParams, SessionValues, UniformValues, from_message, new_game
 from econlab.game.actions import Action
-from econlab.game.errors import InvalidActionError
 from econlab.game.schedule import Scheduler
 from econlab.game.values import ValueSource
-from econlab.game.view import view
-from econlab.policies import Policy, PolicyState
+from econlab.policies import Policy
 
 SeatPolicies = Callable[[int, int], Policy]  # (seat, role) -> policy
 
@@ -34,7 +34,7 @@ class GameRun:
     actions: list[tuple[int, int, int, Action]] = field(default_factory=list)  # (round, phase, seat, action)
     sent: Counter[str] = field(default_factory=Counter)
     rejected: Counter[str] = field(default_factory=Counter)
-    errors: list[tuple[str, InvalidActionError]] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (policy, the runner's error text)
 
     def rejection_rate(self, name: str) -> float:
         return self.rejected[name] / max(self.sent[name], 1)
@@ -51,32 +51,27 @@ def new(treatment: str, seed: int, values: ValueSource | None = None, **param_ch
 
 
 def play(treatment: str, seat_policies: SeatPolicies | Policy, seed: int, *, market_ticks: int = 8,
-         chat_ticks: int = 2, values: ValueSource | None = None, max_ticks: int | None = None,
-         **param_changes: Any) -> GameRun:
-    game = new(treatment, seed, values, **param_changes)
+         chat_ticks: int = 2, values: ValueSource | None = None, **param_changes: Any) -> GameRun:
+    """One game through :func:`econlab.eval.runner.play_game` (session ``1 + seed % 11``, or uniform values)."""
+    if values is not None and not isinstance(values, UniformValues):
+        raise ValueError("play: the runner draws session or uniform values; pass UniformValues() or nothing")
+    params = GameParams.lab_default(treatment).replace(session_number=1 + seed % 11, **param_changes)
+    spec = GameSpec(params=params, seed=seed, values="uniform" if values is not None else "session",
+                    market_ticks=market_ticks, chat_ticks=chat_ticks)
+    roles = {p.number: p.role for p in make_game(spec).players}
     if hasattr(seat_policies, "act"):
         fixed = seat_policies
         seat_policies = lambda seat, role: fixed  # noqa: E731
-    policies = {s: seat_policies(s, game.by_seat[s].role) for s in game.seats}
-    states: dict[int, PolicyState] = {s: policies[s].initial_state(s, seed) for s in game.seats}
-    sched = Scheduler(market_ticks=market_ticks, chat_ticks=chat_ticks)
-    rng = np.random.default_rng([seed, 99])
-    run = GameRun(game, policies)
-    sched.advance(game)
-    ticks = 0
-    while not game.over and (max_ticks is None or ticks < max_ticks):
-        ticks += 1
-        actions: dict[int, Action | None] = {}
-        for seat in sched.deciders(game):
-            action, states[seat] = policies[seat].act(view(game, seat), None, states[seat])
-            actions[seat] = action
-            if action is not None:
-                run.sent[policies[seat].name] += 1
-                run.actions.append((game.round, game.phase, seat, action))
-        out = sched.step(game, actions, rng)
-        for seat, err in out.rejected.items():
-            run.rejected[policies[seat].name] += 1
-            run.errors.append((policies[seat].name, err))
+    policies = {s: seat_policies(s, role) for s, role in roles.items()}
+    result = play_game(spec, policies)
+    run = GameRun(result.game, policies)
+    for d in result.decisions:
+        if d.action is not None:
+            run.sent[d.policy] += 1
+            run.actions.append((d.round, d.phase, d.seat, from_message(d.action)))
+        if not d.valid and not (d.error or "").startswith("not applied"):  # a rule's refusal or a policy error
+            run.rejected[d.policy] += 1
+            run.errors.append((d.policy, d.error or ""))
     return run
 
 

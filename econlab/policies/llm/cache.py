@@ -52,8 +52,11 @@ class AnswerCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(entry, fh, sort_keys=True, ensure_ascii=False)
+            fh.write(json.dumps(entry, sort_keys=True, ensure_ascii=False))  # one write, not one per token
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
 
     def __len__(self) -> int:
-        return sum(1 for _ in self.folder.glob("*/*.json"))
+        # a put that was killed leaves its ``.tmp-*`` file behind: not an entry
+        return sum(1 for p in self.folder.glob("*/*.json") if not p.name.startswith("."))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from pathlib import Path
 
@@ -86,13 +87,24 @@ def test_5xx_backoff_doubles_then_succeeds(api_key: str) -> None:
 
 
 def test_timeout_is_retried(api_key: str) -> None:
-    def script(body, seen):
-        return Reply(text=json.dumps(valid_answer(body)), delay_s=1.0 if seen == 0 else 0.0)
+    # the first request is held until the test ends (not a sleep that a slow machine could outlast), so it
+    # times out whatever the load; the retry is answered at once, well within the generous timeout
+    release = threading.Event()
 
-    with LoopbackServer(script) as srv:
-        action, row, _ = _decide(srv, timeout_s=0.3)
+    def script(body, seen):
+        if seen == 0:
+            release.wait(60)
+        return Reply(text=json.dumps(valid_answer(body)))
+
+    try:
+        with LoopbackServer(script) as srv:
+            action, row, _ = _decide(srv, timeout_s=2.0)
+    finally:
+        release.set()
     assert action is not None and row["outcome"] == "first"
-    assert "Timeout" in row["telemetry"]["transport"][0]["error"]
+    transport = row["telemetry"]["transport"]
+    assert len(transport) == 1 and "Timeout" in transport[0]["error"]
+    assert len(srv.bodies) == 2  # one timed out, one answered
 
 
 def test_unreachable_endpoint_falls_back(api_key: str) -> None:
