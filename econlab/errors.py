@@ -8,7 +8,9 @@ else that escapes a command is an internal error: the CLI shows its traceback an
 
 from __future__ import annotations
 
-#: a recorded game differs from the engine (``replay``), or a replay missed the LLM cache
+#: the run did not produce what was asked: a recorded game differs from the engine (``replay``), a replay
+#: missed the LLM cache, or the LLM budget stopped the run (``--on-budget stop``); an unfinished game is
+#: written as ``<name>.incomplete.json`` (never as a complete record) and a rerun resumes it
 EXIT_MISMATCH = 1
 #: the user's input or environment is wrong; nothing (or only a marked-incomplete record) was written
 EXIT_USER = 2

@@ -317,6 +317,49 @@ def endowment(game) -> tuple[float, int]:
             sum(game.params.role(p.role).shares for p in game.players))
 
 
+def step_and_check(game, tracker: Tracker, what: str, seat: int, action: Action | None) -> None:
+    """Apply one drawn step and check it against the rule oracle and the conservation laws.
+
+    A timeout after game over must raise and change nothing; a rejected action must change nothing and
+    be illegal (or undecided) by the oracle; an accepted one must not be illegal; cash and shares are
+    conserved in every book and no wallet goes negative.
+    """
+    tracker.sync(game)
+    before = state_bytes(game)
+    if what == "timeout":
+        if game.over:
+            with pytest.raises(GameOverError):
+                game.timeout()
+            assert state_bytes(game) == before
+        else:
+            game.timeout()
+        return
+    legal = False if game.over else oracle_legal(game, seat, action, tracker)
+    try:
+        events = game.apply(seat, action)
+    except InvalidActionError as exc:
+        assert not game.over
+        assert exc.seat == seat and exc.phase == game.phase
+        assert state_bytes(game) == before, f"rejected {action!r} changed the state"
+        assert legal is not True, f"legal {action!r} from seat {seat} rejected: {exc}"
+        event(f"rejected {kind_of(action)}")
+    except GameOverError:
+        assert game.over and state_bytes(game) == before
+    else:
+        assert legal is not False, f"illegal {action!r} from seat {seat} accepted in phase {game.phase}"
+        tracker.done.add(seat)
+        event(f"accepted {kind_of(action)}")
+        if any(e.kind == "contract-fulfilled" for e in events):
+            event("traded")
+    balance, shares = endowment(game)
+    for c, (b, s) in totals(game).items():
+        assert s == shares, f"shares not conserved in book {c}"
+        assert math.isclose(b, balance, rel_tol=0, abs_tol=1e-6), f"cash not conserved in book {c}"
+    if game.treatment != "voting":
+        for p in game.players:
+            assert all(w.balance >= 0 and w.shares >= 0 for w in p.wallet)
+
+
 @pytest.mark.parametrize("treatment", TREATMENTS)
 @SETTINGS
 @given(data=st.data())
@@ -325,40 +368,8 @@ def test_strict_random_sequences(treatment, data):
     tracker = Tracker()
     n_steps = data.draw(st.integers(10, 150), label="steps")
     for _ in range(n_steps):
-        tracker.sync(game)
-        what, seat, action = draw_step(data, game)
-        before = state_bytes(game)
-        if what == "timeout":
-            if game.over:
-                with pytest.raises(GameOverError):
-                    game.timeout()
-                assert state_bytes(game) == before
-            else:
-                game.timeout()
-            continue
-        legal = False if game.over else oracle_legal(game, seat, action, tracker)
-        try:
-            events = game.apply(seat, action)
-        except InvalidActionError as exc:
-            assert not game.over
-            assert exc.seat == seat and exc.phase == game.phase
-            assert state_bytes(game) == before, f"rejected {action!r} changed the state"
-            assert legal is not True, f"legal {action!r} from seat {seat} rejected: {exc}"
-        except GameOverError:
-            assert game.over and state_bytes(game) == before
-        else:
-            assert legal is not False, f"illegal {action!r} from seat {seat} accepted in phase {game.phase}"
-            tracker.done.add(seat)
-            event(f"accepted {kind_of(action)}")
-            if any(e.kind == "contract-fulfilled" for e in events):
-                event("traded")
-        balance, shares = endowment(game)
-        for c, (b, s) in totals(game).items():
-            assert s == shares, f"shares not conserved in book {c}"
-            assert math.isclose(b, balance, rel_tol=0, abs_tol=1e-6), f"cash not conserved in book {c}"
-        if game.treatment != "voting":
-            for p in game.players:
-                assert all(w.balance >= 0 and w.shares >= 0 for w in p.wallet)
+        tracker.sync(game)  # the drawn step depends on who has acted already
+        step_and_check(game, tracker, *draw_step(data, game))
     event(f"final phase {game.phase}{' (over)' if game.over else ''}")
 
 

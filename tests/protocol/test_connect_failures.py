@@ -200,7 +200,9 @@ def test_dropped_readies_are_sent_again(srv: ServerThread) -> None:
 
 
 # --------------------------------------------------------------------------- the lab server's own answers
-LAB = json.loads((Path(__file__).parent / "fixtures" / "lab-answers.json").read_text())
+_LAB_DIR = Path(__file__).parent / "fixtures" / "lab"  # captured on the lab's own server (see its README)
+LAB = json.loads((_LAB_DIR / "errors.json").read_text()) | {
+    "voting_data_end": json.loads((_LAB_DIR / "voting" / "data-end.json").read_text())}
 
 
 def _lab(*entries: tuple[str, str]) -> FaultyRest:

@@ -33,5 +33,5 @@ def test_a_cache_folder_is_created_with_its_parents(tmp_path: Path) -> None:
 def test_a_new_ledger_has_made_no_calls() -> None:
     ledger = Ledger(load_prices(), budget_usd=1.0)
     assert ledger.calls == 0
-    ledger.charge("loopback-small", 10, 10, ledger.reserve("loopback-small", 40, 10))
+    ledger.charge("loopback-small", 10, 10, ledger.reserve("loopback-small", ["a prompt of forty characters"], 10))
     assert ledger.calls == 1
