@@ -381,19 +381,20 @@ class Harberger(MarketPhase):
             s["firstDeclaration"] = js.index(fd, w) if not js.is_nullish(fd) else js.UNDEFINED
             s["firstTaxes"] = js.div(js.mul(s["firstDeclaration"], self.params.tax_rate_initial), 100)
         out1 = self._first_outcomes()
-        s["firstRepurchase"], s["snipes"] = self._repurchase(player, out1)
+        s["firstRepurchase"], s["snipes"] = self.repurchase(player, out1)
         wallet = r.wallets_after_market[player.number][w]
         s["market"] = {"balance": wallet["balance"], "shares": wallet["shares"]}
         if holder and player.lot is not None:
             sd = r.second_declarations.get(player.number)
             s["secondDeclaration"] = js.index(sd, w) if not js.is_nullish(sd) else js.UNDEFINED
             s["secondTaxes"] = js.div(js.mul(s["secondDeclaration"], self.params.tax_rate_final), 100)
-        s["secondRepurchase"], s["snipes"] = self._repurchase(player, r.snipe_outcomes2)
+        s["secondRepurchase"], s["snipes"] = self.repurchase(player, r.snipe_outcomes2)
         s["market"]["price"] = r.final_price
         return s
 
     @staticmethod
-    def _repurchase(player: Player, outcomes: list[dict[str, Any]]) -> tuple[Any, list[dict[str, Any]]]:
+    def repurchase(player: Player, outcomes: list[dict[str, Any]]) -> tuple[Any, list[dict[str, Any]]]:
+        """A seat's snipe money of one snipe stage (speculators gain, holders pay) and its snipe outcomes."""
         total: Any = 0
         if player.role == SPECULATOR:
             mine = [o for o in outcomes if o["player"]["number"] == player.number]

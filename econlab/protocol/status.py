@@ -12,6 +12,7 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 from econlab.game import jsnum as js
+from econlab.game.harberger import Harberger
 from econlab.game.params import CONDITIONS, DEVELOPER, SPECULATOR
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ def _market(game: Any, p: Any, g: dict[str, Any]) -> tuple[dict[str, Any], dict[
             s["firstDeclaration"] = js.index(fd, w) if not js.is_nullish(fd) else js.UNDEFINED
             s["firstTaxes"] = js.div(js.mul(s["firstDeclaration"], game.params.tax_rate_initial), 100)
         if phase > (6 if futarchy else 4):
-            s["firstRepurchase"], s["snipes"] = _repurchase(p, r.snipe_outcomes1)
+            s["firstRepurchase"], s["snipes"] = Harberger.repurchase(p, r.snipe_outcomes1)
         if phase > 6 and p.number in r.wallets_after_market:
             wallet = r.wallets_after_market[p.number][w]
             s["market"] = {"balance": wallet["balance"], "shares": wallet["shares"]}
@@ -110,7 +111,7 @@ def _market(game: Any, p: Any, g: dict[str, Any]) -> tuple[dict[str, Any], dict[
             s["secondDeclaration"] = js.index(sd, w) if not js.is_nullish(sd) else js.UNDEFINED
             s["secondTaxes"] = js.div(js.mul(s["secondDeclaration"], game.params.tax_rate_final), 100)
         if phase > 8:
-            s["secondRepurchase"], s["snipes"] = _repurchase(p, r.snipe_outcomes2)
+            s["secondRepurchase"], s["snipes"] = Harberger.repurchase(p, r.snipe_outcomes2)
             if "market" in s:
                 s["market"]["price"] = r.final_price
     return g, s
@@ -131,19 +132,6 @@ def _market_player(game: Any, p: Any, player: dict[str, Any]) -> dict[str, Any]:
     if game.phase == 6:
         player["signals"] = list(p.signals)
     return player
-
-
-def _repurchase(p: Any, outcomes: list[dict[str, Any]]) -> tuple[Any, list[dict[str, Any]]]:
-    total: Any = 0
-    if p.role == SPECULATOR:
-        mine = [o for o in outcomes if o["player"]["number"] == p.number]
-        for o in mine:
-            total = js.add(total, o["profit"])
-    else:
-        mine = [o for o in outcomes if o["target"]["number"] == p.number]
-        for o in mine:
-            total = js.sub(total, o["profit"])
-    return total, mine
 
 
 def _voting(game: Any, p: Any, g: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
