@@ -207,15 +207,21 @@ def connect(
         bad = result.payment_mismatches()
         console.print("paid profits equal the server's rewards" if not bad else
                       "[yellow]warning:[/yellow] paid profits differ from the seats' own: " + "; ".join(bad))
-    if result.reconnects:
-        console.print(f"{result.reconnects} reconnection(s)")
-    if session.retries:
-        console.print(f"{session.retries} unacknowledged request(s) sent again")
+    report = result.connection_report()
+    for key, text in (("reconnects", "reconnection(s)"), ("resends", "unacknowledged request(s) sent again"),
+                      ("http_retries", "REST call(s) tried again after a transient failure"),
+                      ("resync_fallbacks", "reconnection(s) resynchronised from the events only (status failed)")):
+        if report[key]:
+            console.print(f"{report[key]} {text}", highlight=False)
+    for seat, errs in report["errors"].items():  # a fallback is data: said here and kept in the record
+        console.print(f"[yellow]seat {seat}:[/yellow] {len(errs)} client error(s), first: {errs[0]}", highlight=False)
     if out is not None:
         assert store is not None
         writer = RecordWriter(out, f"game-{gid}")
         record = result.record if result.record is not None else result.client_record()
-        path = writer.finish(record, {"decisions.json": [d.to_json() for d in result.decisions]})
+        # beside the record (kept as the server wrote it): how this client fared, every seat's client errors
+        path = writer.finish(record, {"decisions.json": [d.to_json() for d in result.decisions],
+                                      "connection.json": report})
         store.finished()
         incomplete = out / f"game-{gid}.incomplete.json"
         if incomplete.exists():

@@ -304,8 +304,19 @@ class SeatClient:
                            "the seat goes on from the events it receives")
         for wire in received:
             await self._on_wire(wire)
-        if self.mirror.phase == 0:  # a ready the server may have lost with the socket (sending twice is harmless)
-            await self._send({"gameId": self.s.game_id, "type": "player-is-ready"})
+        # The transition into a new round's phase 0 may have been lost with the socket: without it the seat
+        # never sends its ready, and the lab's phase 0 (no timer) waits for it for ever. games/data still
+        # answers and names the server's round and phase.
+        with contextlib.suppress(ConnectError):
+            data = await self.s.rest("GET", f"/api/v1/games/data?game_id={self.s.game_id}")
+            cur = (data or {}).get("currentRound") or {}
+            where = (cur.get("number"), cur.get("phase"))
+            if where[1] == 0 and (self.mirror.round, self.mirror.phase) != where:
+                self.errors.append(f"resync fallback: games/data says round {where[0]} phase 0; the missed "
+                                   "phase-transition is supplied")
+                self.mirror.on_event("phase-transition", {"round": where[0], "phase": 0})
+        if self.mirror.phase == 0:  # a ready the server may have lost with the socket: resent until acknowledged
+            self.send_ready()
         elif not self.s.lockstep:
             self._start_free_phase()
 
@@ -561,7 +572,9 @@ class RemoteSession:
             return None
         decisions = self.store.all_decisions(self.decisions) if self.store is not None else self.decisions
         return ConnectResult(self.game_id, getattr(self, "treatment", ""), mirrors,
-                             {c.seat: c.errors for c in self.clients}, decisions, None, self.reconnects)
+                             {c.seat: c.errors for c in self.clients}, decisions, None, self.reconnects,
+                             resends=self.retries, http_retries=self._rc.retried if self._rc is not None else 0,
+                             resync_fallbacks=self.resync_fallbacks)
 
     async def play(self, *, drop_after: Mapping[int, tuple[int, int, int]] | None = None,
                    drop_before: Mapping[int, tuple[int, int, int]] | None = None) -> ConnectResult:
@@ -611,4 +624,5 @@ class RemoteSession:
         final = final if isinstance(final, dict) else {}
         return ConnectResult(self.game_id, self.treatment, mirrors, {c.seat: c.errors for c in self.clients},
                              decisions, _serve_extra(final, "record"), self.reconnects,
-                             list(final.get("rewards") or []), final.get("rewardRound"))
+                             list(final.get("rewards") or []), final.get("rewardRound"), resends=self.retries,
+                             http_retries=rc.retried, resync_fallbacks=self.resync_fallbacks)

@@ -56,6 +56,18 @@ class ConnectResult:
     #: the server's payments (``games/data`` ``rewards``: number, round, profit, reward, ...) and paid round
     rewards: list[dict[str, Any]] = field(default_factory=list)
     reward_round: int | None = None
+    #: requests sent again because the server did not acknowledge them (joins, readies)
+    resends: int = 0
+    #: REST calls tried again after a transient failure (connection error, HTTP 5xx)
+    http_retries: int = 0
+    #: reconnections resynchronised from the events only, because the server's ``status`` kept failing
+    resync_fallbacks: int = 0
+
+    def connection_report(self) -> dict[str, Any]:
+        """How the connection went: the counts above and every seat's client errors (kept in the record)."""
+        return {"reconnects": self.reconnects, "resends": self.resends, "http_retries": self.http_retries,
+                "resync_fallbacks": self.resync_fallbacks,
+                "errors": {str(seat): list(errs) for seat, errs in sorted(self.errors.items()) if errs}}
 
     def payment_mismatches(self) -> list[str]:
         """Connected seats whose profit in the paid round (as the seat saw it) differs from the server's reward."""
@@ -97,7 +109,7 @@ class ConnectResult:
         return {"parameters": p.to_rows(), "log": log,
                 "results": {"rounds": [rounds[r] for r in sorted(rounds)]},
                 "econlab": {"source": "client", "game_id": self.game_id, "treatment": self.treatment,
-                            "reconnects": self.reconnects}}
+                            "connection": self.connection_report()}}
 
 
 def params_from_data(data: Mapping[str, Any]) -> GameParams:

@@ -69,6 +69,7 @@ class RestClient:
 
         url = self.base_url + path
         last = ""
+        answered = False  # the server answered (HTTP 5xx) rather than being unreachable
         for attempt in range(self.retries):
             if attempt:
                 delay = min(self.backoff_s * 2 ** (attempt - 1), 4.0)
@@ -79,10 +80,10 @@ class RestClient:
             try:
                 r = await self._http.request(method, url, json=body, timeout=self.timeout_s)
             except httpx.TransportError as exc:
-                last = f"{type(exc).__name__}: {exc}".rstrip(": ")
+                last, answered = f"{type(exc).__name__}: {exc}".rstrip(": "), False
                 continue
             if r.status_code >= 500:
-                last = f"HTTP {r.status_code}"
+                last, answered = f"HTTP {r.status_code}", True
                 continue
             try:
                 env = r.json()
@@ -97,5 +98,8 @@ class RestClient:
                 text = str(env.get("message") or "")
                 raise RestError(f"{method} {path}: HTTP {r.status_code}: {text}", r.status_code, text)
             return env.get("data")
+        if answered:  # it runs but keeps failing this request (the lab's Futarchy status does so in some phases)
+            raise ConnectError(f"{method} {path} on {self.base_url} kept failing ({last}, {self.retries} tries): the "
+                               "server runs but cannot answer this request now — retry later; see its log")
         raise ConnectError(f"cannot reach the IBEX REST API at {self.base_url} ({last}, {self.retries} tries) — "
                            f"is the server running? check {self.what}")

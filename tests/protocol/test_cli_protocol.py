@@ -62,6 +62,9 @@ def test_serve_and_connect_commands(tmp_path: Path) -> None:
     record = json.loads((tmp_path / "client" / f"game-{gid}.record.json").read_text())
     decisions = json.loads((tmp_path / "client" / f"game-{gid}.decisions.json").read_text())
     assert decisions and record == json.loads(next((tmp_path / "server").glob("game-1-*.record.json")).read_text())
+    connection = json.loads((tmp_path / "client" / f"game-{gid}.connection.json").read_text())
+    assert set(connection) == {"reconnects", "resends", "http_retries", "resync_fallbacks", "errors"}
+    assert (connection["reconnects"], connection["resync_fallbacks"], connection["errors"]) == (0, 0, {})
     names = {s: "random" if s >= 7 else "truthful" if s == 2 else "strategic" for s in range(1, 13)}
     local = play_game(GameSpec(params=params, seed=6, market_ticks=3), {s: make_policy(n) for s, n in names.items()})
     assert record["results"] == local.record["results"]

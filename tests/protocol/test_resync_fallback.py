@@ -26,13 +26,18 @@ FIXTURES = Path(__file__).parent / "fixtures" / "lab"
 
 
 class _Rest(BaseHTTPRequestHandler):
-    """``games/status`` -> the lab's recorded HTTP 500."""
+    """``games/status`` -> the lab's recorded HTTP 500; ``games/data`` -> its recorded answer, in round 2 phase 0."""
 
     failure = json.loads((FIXTURES / "futarchy" / "status-round2-errors.json").read_text())["failures"]
+    data = json.loads((FIXTURES / "futarchy" / "data-start.json").read_text())["body"]
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        body = json.dumps(next(iter(self.failure.values()))["body"]).encode()
-        self.send_response(500)
+        if self.path.startswith("/api/v1/games/data"):
+            envelope = self.data | {"data": self.data["data"] | {"currentRound": {"number": 2, "phase": 0}}}
+            body, code = json.dumps(envelope).encode(), 200
+        else:
+            body, code = json.dumps(next(iter(self.failure.values()))["body"]).encode(), 500
+        self.send_response(code)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -42,7 +47,11 @@ class _Rest(BaseHTTPRequestHandler):
         """Quiet."""
 
 
-async def test_a_failing_status_falls_back_to_the_events() -> None:
+@pytest.mark.parametrize("mirror_at", [(2, 0), (1, 9)], ids=["in-phase-0", "missed-the-phase-0-transition"])
+async def test_a_failing_status_falls_back_to_the_events(mirror_at: tuple[int, int]) -> None:
+    """The seat goes on from the events; when the socket dropped before round 2's phase 0 was announced,
+    ``games/data`` (which still answers) names the phase and the seat sends its ready (phase 0 has no timer).
+    """
     from websockets.asyncio.server import serve
 
     received: list[dict[str, Any]] = []
@@ -75,12 +84,15 @@ async def test_a_failing_status_falls_back_to_the_events() -> None:
             seat = SeatClient(session, None, 0)
             seat.seat, seat.token = 1, "t" * 64
             seat.mirror = Mirror("futarchy", session.params, 1, 3, "Owner 1", [], "server")
-            seat.mirror.round, seat.mirror.phase = 2, 0
+            seat.mirror.round, seat.mirror.phase = mirror_at
             await asyncio.wait_for(seat._reconnect(), 10)  # noqa: SLF001 - the path under test
             await asyncio.wait_for(seat.run(), 10)
     finally:
         rest.shutdown()
     assert session.resync_fallbacks == 1
-    assert any("resync fallback (round 2, phase 0)" in e and "HTTP 500" in e for e in seat.errors), seat.errors
+    where = f"resync fallback (round {mirror_at[0]}, phase {mirror_at[1]})"
+    assert any(where in e and "HTTP 500" in e for e in seat.errors), seat.errors
+    supplied = [e for e in seat.errors if "the missed phase-transition is supplied" in e]
+    assert len(supplied) == (mirror_at != (2, 0)), seat.errors
     assert [m["type"] for m in received] == ["join", "status", "player-is-ready"]  # ready resent in phase 0
     assert (seat.mirror.round, seat.mirror.phase, seat.mirror.over) == (2, 1, True)
