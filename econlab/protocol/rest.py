@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any
 
 from econlab.protocol.outcome import ConnectError
@@ -26,6 +27,11 @@ class RestError(ConnectError):
         """Build the error."""
         super().__init__(message)
         self.code, self.server_message = code, server_message
+
+
+def redact(path: str) -> str:
+    """``path`` with its recovery token hidden (``recovery=abcd…`` keeps 4 characters to tell seats apart)."""
+    return re.sub(r"(recovery=)([^&]{4})[^&]*", r"\1\2…", path)
 
 
 class RestClient:
@@ -68,12 +74,14 @@ class RestClient:
         import httpx
 
         url = self.base_url + path
+        shown = redact(path)  # what logs and messages say: a seat's recovery token lets anyone rejoin as that seat
+        shown_url = self.base_url + shown
         last = ""
         answered = False  # the server answered (HTTP 5xx) rather than being unreachable
         for attempt in range(self.retries):
             if attempt:
                 delay = min(self.backoff_s * 2 ** (attempt - 1), 4.0)
-                log.warning("%s %s: %s; trying again in %.2f s (try %d of %d)", method, path, last, delay,
+                log.warning("%s %s: %s; trying again in %.2f s (try %d of %d)", method, shown, last, delay,
                             attempt + 1, self.retries)
                 self.retried += 1
                 await asyncio.sleep(delay)
@@ -91,15 +99,15 @@ class RestClient:
                 env = None
             if not isinstance(env, dict) or "data" not in env:
                 hint = " (that is a websocket port)" if r.status_code == 426 else ""
-                raise RestError(f"{url} answered HTTP {r.status_code} {r.headers.get('content-type', '')}"
+                raise RestError(f"{shown_url} answered HTTP {r.status_code} {r.headers.get('content-type', '')}"
                                 f"{hint}, not the IBEX REST API's JSON — {self.what} must be the server's REST "
                                 "address (port 3080 by default)", r.status_code)
             if r.status_code >= 300:
                 text = str(env.get("message") or "")
-                raise RestError(f"{method} {path}: HTTP {r.status_code}: {text}", r.status_code, text)
+                raise RestError(f"{method} {shown}: HTTP {r.status_code}: {text}", r.status_code, text)
             return env.get("data")
         if answered:  # it runs but keeps failing this request (the lab's Futarchy status does so in some phases)
-            raise ConnectError(f"{method} {path} on {self.base_url} kept failing ({last}, {self.retries} tries): the "
+            raise ConnectError(f"{method} {shown} on {self.base_url} kept failing ({last}, {self.retries} tries): the "
                                "server runs but cannot answer this request now — retry later; see its log")
         raise ConnectError(f"cannot reach the IBEX REST API at {self.base_url} ({last}, {self.retries} tries) — "
                            f"is the server running? check {self.what}")

@@ -92,6 +92,7 @@ async def test_a_failing_status_falls_back_to_the_events(mirror_at: tuple[int, i
     assert session.resync_fallbacks == 1
     where = f"resync fallback (round {mirror_at[0]}, phase {mirror_at[1]})"
     assert any(where in e and "HTTP 500" in e for e in seat.errors), seat.errors
+    assert not any(seat.token in e for e in seat.errors), "a recovery token reached the seat's errors"
     supplied = [e for e in seat.errors if "the missed phase-transition is supplied" in e]
     assert len(supplied) == (mirror_at != (2, 0)), seat.errors
     assert [m["type"] for m in received] == ["join", "status", "player-is-ready"]  # ready resent in phase 0
