@@ -81,7 +81,7 @@ def _tournament(tmp: Path, url: str, llm: str, *args: str) -> subprocess.Complet
         "name: t\ntreatments: [voting]\nscenarios:\n  - name: llm-dev\n    default: truthful\n"
         f"    seats: {{developer: llm, '3': llm}}\n    llm: {llm}\nseeds: {{start: 0, count: 2}}\n"
         "game: {rounds: 1, practice_round: false, chat_ticks: 1}\n")
-    env = dict(os.environ, OPENAI_API_KEY="sk-t", COLUMNS="300")
+    env = {**os.environ, "OPENAI_API_KEY": "sk-t", "COLUMNS": "300"}  # a dummy key for the loopback server
     return subprocess.run([sys.executable, "-m", "econlab.cli", "tournament", str(tmp / "t.yaml"), "--out",
                            str(tmp / "run"), "--quiet", "--no-report", *args], capture_output=True, text=True,
                           timeout=300, check=False, env=env)
