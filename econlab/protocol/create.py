@@ -17,6 +17,7 @@ from typing import Any
 from econlab.protocol.outcome import ConnectError
 from econlab.protocol.rest import RestClient, RestError
 from econlab.protocol.server import PASSWORD_ENV, USER_ENV
+from econlab.protocol.timers import read_timer_file
 
 
 def credentials() -> tuple[str, str]:
@@ -28,20 +29,15 @@ def credentials() -> tuple[str, str]:
 
 
 def read_timers(path: str | Path, n_phases: int) -> dict[str, int | None]:
-    """Phase timers from a JSON file ``{"phase_N": seconds or null}`` (whole seconds, as the lab parses them)."""
-    try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValueError(f"cannot read timers from {path}: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise ValueError(f"{path}: timers must be a JSON object like {{\"phase_0\": null, \"phase_1\": 3}}")
-    known = {f"phase_{i}" for i in range(n_phases)}
+    """Phase timers of a new game from a timer file (:func:`~econlab.protocol.timers.read_timer_file`).
+
+    On top of the file's own rules: only this treatment's phases, and whole seconds, as the lab parses them.
+    """
     out: dict[str, int | None] = {}
-    for key, value in raw.items():
-        if key not in known:
+    for key, value in read_timer_file(path).items():
+        if int(key.split("_")[1]) >= n_phases:
             raise ValueError(f"{path}: unknown timer {key!r}; this treatment has phase_0 .. phase_{n_phases - 1}")
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or value < 0
-                                  or value != int(value)):
+        if value is not None and value != int(value):
             raise ValueError(f"{path}: {key} must be whole seconds >= 0 or null, got {value!r}")
         out[key] = None if value is None else int(value)
     return out

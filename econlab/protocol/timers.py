@@ -66,25 +66,35 @@ class TimerConfig:
 
     @classmethod
     def from_json(cls, path: str | Path, **kw: object) -> TimerConfig:
-        """Timers from a JSON file ``{"phase_0": null, "phase_1": 3, ...}``."""
-        try:
-            raw = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ValueError(f"cannot read timers from {path}: {exc}") from exc
-        if not isinstance(raw, dict):
-            raise ValueError(f"{path}: timers must be a JSON object {{'phase_n': seconds}}")
-        import re
-
-        from econlab.configfile import unknown_key_text
-
-        for key in raw:  # a misspelt key would silently leave its phase untimed
-            if not re.fullmatch(r"phase_(0|[1-9][0-9]?)", str(key)):
-                raise ValueError(f"{path}: {key}: {unknown_key_text(str(key), [f'phase_{i}' for i in range(10)])}")
+        """Timers from a JSON file ``{"phase_0": null, "phase_1": 3, ...}`` (see :func:`read_timer_file`)."""
+        raw = read_timer_file(path)
         n = 1 + max((int(k.split("_")[1]) for k in raw), default=-1)
-        secs: list[float | None] = []
-        for i in range(n):
-            v = raw.get(f"phase_{i}")
-            if v is not None and (not isinstance(v, int | float) or isinstance(v, bool) or v < 0):
-                raise ValueError(f"{path}: phase_{i} must be a non-negative number or null, got {v!r}")
-            secs.append(None if v is None else float(v))
+        secs = [None if raw.get(f"phase_{i}") is None else float(raw[f"phase_{i}"]) for i in range(n)]  # type: ignore[arg-type]
         return cls(mode="JSON", phase_seconds=tuple(secs), **kw)  # type: ignore[arg-type]
+
+
+def read_timer_file(path: str | Path) -> dict[str, float | int | None]:
+    """A timer file ``{"phase_N": seconds or null}``: keys ``phase_0`` .. ``phase_99``, values >= 0 or null.
+
+    Used by ``serve --timers`` and ``create-game --timers`` (which adds the lab's own rules on top).
+
+    Raises:
+        ValueError: The file cannot be read, is not a JSON object, has a key that is not ``phase_N`` (a misspelt
+            key would silently leave its phase untimed) or a value that is not a non-negative number or null.
+    """
+    import re
+
+    from econlab.configfile import unknown_key_text
+
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"cannot read timers from {path}: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: timers must be a JSON object like {{\"phase_0\": null, \"phase_1\": 3}}")
+    for key, value in raw.items():
+        if not re.fullmatch(r"phase_(0|[1-9][0-9]?)", str(key)):
+            raise ValueError(f"{path}: {key}: {unknown_key_text(str(key), [f'phase_{i}' for i in range(10)])}")
+        if value is not None and (not isinstance(value, int | float) or isinstance(value, bool) or value < 0):
+            raise ValueError(f"{path}: {key} must be a non-negative number or null, got {value!r}")
+    return raw

@@ -147,6 +147,9 @@ def test_timers_file_reaches_the_game(srv: ServerThread, tmp_path: Path) -> None
     timers.write_text(json.dumps({"phase_12": 3}))
     with pytest.raises(ValueError, match="unknown timer 'phase_12'"):
         game_parameters("voting", timers=timers)
+    timers.write_text(json.dumps({"phse_1": 3}))  # the same file rules as serve --timers
+    with pytest.raises(ValueError, match="did you mean 'phase_1'"):
+        game_parameters("harberger", timers=timers)
 
 
 def test_connect_create_plays_with_one_seat_syntax(srv: ServerThread, tmp_path: Path) -> None:
