@@ -14,8 +14,7 @@ import tracemalloc
 
 import numpy as np
 
-from econlab.data import session_table
-from econlab.game import (
+from econlab.games.ibex import (
     CancelOrder,
     Declare,
     GameParams,
@@ -28,7 +27,8 @@ from econlab.game import (
     Vote,
     new_game,
 )
-from econlab.game.errors import InvalidActionError
+from econlab.games.ibex.data import session_table
+from econlab.games.ibex.errors import InvalidActionError
 
 
 def _script(rng: np.random.Generator, n_orders: int) -> list[tuple[int, str, float]]:
@@ -116,7 +116,8 @@ def main() -> None:
     tracemalloc.stop()
     print(f"  peak Python memory of one Harberger game: {peak / 1024:.0f} KiB")
     try:
-        from econlab.eval.runner import GameSpec, play_game
+        from econlab.eval.runner import play_game
+        from econlab.games.ibex.spec import GameSpec
         from econlab.policies import make_policy
     except ImportError as exc:  # pragma: no cover
         print(f"runner figures skipped: {exc}")

@@ -26,7 +26,7 @@ from loopback import GameScript, LoopbackServer  # noqa: E402
 
 import econlab.eval.runner as runner  # noqa: E402
 from econlab.eval.runner import GameSpec, play_game  # noqa: E402
-from econlab.game import GameParams  # noqa: E402
+from econlab.games.ibex import GameParams  # noqa: E402
 from econlab.policies.llm import LLMConfig, PolicyFactory, summarize_calls  # noqa: E402
 
 _tick_ms: list[float] = []

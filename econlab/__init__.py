@@ -1,7 +1,7 @@
 """econlab: controlled economic lab experiments with scripted, LLM and RL agents.
 
 The first experiment is the IBEX lab's (TU Delft) spatial-planning game in three treatments:
-Harberger, Futarchy and Voting. ``econlab.game`` holds the pure rules engine, ``econlab.envs`` the
+Harberger, Futarchy and Voting. ``econlab.games.ibex`` holds the pure rules engine, ``econlab.envs`` the
 PettingZoo environments (``econlab.make``), ``econlab.policies`` the seat policies and
 ``econlab.eval`` the game runner.
 

@@ -70,8 +70,8 @@ def _play_folder(sc: Any, seed: int, assignment: dict[int, str], llm: Any) -> st
     from collections import Counter
 
     from econlab.eval.recording import dumps
-    from econlab.game.params import ROLE_NAMES
-    from econlab.game.state import make_players
+    from econlab.games.ibex.params import ROLE_NAMES
+    from econlab.games.ibex.state import make_players
 
     params = sc.game_params()
     role_of = {p.number: ROLE_NAMES[p.role] for p in make_players(params.owners.count, params.speculators.count)}
@@ -122,9 +122,10 @@ def play(
     from econlab.cli_llm import report as llm_report
     from econlab.configfile import validation_message
     from econlab.eval.recording import RecordWriter
-    from econlab.eval.runner import GameSpec, play_game
+    from econlab.eval.runner import play_game
     from econlab.eval.scenario import Scenario, load_scenario
-    from econlab.game.jsnum import index as js_index
+    from econlab.games.ibex.jsnum import index as js_index
+    from econlab.games.ibex.spec import GameSpec
     from econlab.policies.base import StopRun
     from econlab.runfolder import check_out_dir, refuse_overwrite
 

@@ -129,7 +129,7 @@ def connect(
 
     from econlab.eval.recording import RecordWriter, dumps, write_atomic
     from econlab.eval.seats import parse_entries, parse_range, resolve
-    from econlab.game.params import ROLE_NAMES
+    from econlab.games.ibex.params import ROLE_NAMES
     from econlab.policies.llm.factory import PolicyFactory
     from econlab.protocol.client import RemoteSession
     from econlab.protocol.create import create_game as create_remote

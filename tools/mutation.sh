@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Mutation testing of the rules and bookkeeping modules with mutmut (a habit, not part of CI).
 #
-#   tools/mutation.sh                    # group "game": econlab/game/*, tests/game; 6 mutants per module
+#   tools/mutation.sh                    # group "game": econlab/games/ibex/*, tests/games/ibex; 6 mutants per module
 #   MUTATION_GROUPS="game bookkeeping" MUTATION_PER_MODULE=0 tools/mutation.sh   # every mutant (hours)
 #
 # Each group is copied to a scratch folder ($MUTATION_WORK/<group>) with its [tool.mutmut] table

@@ -46,7 +46,7 @@ def results(workdir: Path) -> dict[str, int | None]:
 
 
 def module_of(name: str) -> str:
-    """The dotted module of a mutant name (``econlab.game.voting.xǁVotingǁtally__mutmut_3``)."""
+    """The dotted module of a mutant name (``econlab.games.ibex.voting.xǁVotingǁtally__mutmut_3``)."""
     m = MODULE.match(name)
     return m.group(1) if m else name.rsplit(".", 1)[0]
 

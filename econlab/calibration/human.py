@@ -4,7 +4,7 @@ A lab record (``{parameters, log}``, e.g. the shared human Voting sessions; any 
 the engine (``compat="server"``, the values of its ``session_number``). Before each decision message
 (:data:`MESSAGE_DECISIONS`: Voting requests, offers, votes and chat; Harberger / Futarchy declarations,
 snipes, orders and cancellations) is applied, the sender's
-:func:`econlab.game.view.view` is taken: that is exactly what an LLM seat would be shown. The decision it
+:func:`econlab.games.ibex.view.view` is taken: that is exactly what an LLM seat would be shown. The decision it
 faces (:func:`econlab.policies.viewtools.decision`) must be the one the message answers; messages that are
 not a decision of that seat (a second request, a developer's request, an empty chat) are counted as skipped
 with the reason. The answer is the JSON object of the answer schema (:mod:`econlab.policies.llm.schemas`)
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from econlab.game.view import SeatView
+from econlab.games.ibex.view import SeatView
 
 #: lab message type -> the decisions (``viewtools.decision``) it may answer
 MESSAGE_DECISIONS: dict[str, tuple[str, ...]] = {
@@ -152,18 +152,18 @@ def replay_examples(record: Mapping[str, Any], game_id: str) -> HumanGame:
     """
     import numpy as np
 
-    from econlab.data import session_table
-    from econlab.game import GameParams, SessionValues, new_game
-    from econlab.game.actions import from_message
-    from econlab.game.errors import InvalidActionError
-    from econlab.game.view import view as seat_view
+    from econlab.games.ibex import GameParams, SessionValues, new_game
+    from econlab.games.ibex.actions import from_message
+    from econlab.games.ibex.data import session_table
+    from econlab.games.ibex.errors import InvalidActionError
+    from econlab.games.ibex.view import view as seat_view
     from econlab.policies import viewtools as vt
 
     params = GameParams.from_rows(record["parameters"])
     game = new_game(params, SessionValues(session_table(params.session_number)), np.random.default_rng(0),
                     compat="server", emit_events=False)
     out = HumanGame(game_id, params.session_number)
-    # the same join/apply/timeout semantics as econlab.game.record.replay_record, with a look before each message
+    # the same join/apply/timeout semantics as econlab.games.ibex.record.replay_record, with a look before each message
     game.unjoin_all()
     game.start()
     next_seat = 1

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from econlab.game import GameParams
+from econlab.games.ibex import GameParams
 
 Cluster = Literal["round", "game"]
 
@@ -94,7 +94,8 @@ def play_session(params: GameParams, assignment: Mapping[int, str], llm: Any, se
     """
     from econlab.eval.dataset import load_game
     from econlab.eval.recording import dumps, write_atomic
-    from econlab.eval.runner import GameSpec, play_game
+    from econlab.eval.runner import play_game
+    from econlab.games.ibex.spec import GameSpec
     from econlab.policies.llm.factory import PolicyFactory
 
     out.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ answers ``{"type": "design", "design": {...}, "reasoning": "..."}``.
 It goes through the same machinery as the LLM seats (:class:`econlab.policies.llm.session.LLMSession`: backends
 ``openai`` / ``local`` / ``replay``, the content-addressed answer cache, the budget ledger). Every answer is
 validated twice: its shape with pydantic (:class:`DesignAnswer`), then the design with the search's check (the
-space's ranges, :class:`~econlab.game.GameParams` and the populations' seats). An invalid answer is recorded with
+space's ranges, :class:`~econlab.games.ibex.GameParams` and the populations' seats). An invalid answer is recorded with
 its reasons and the model is asked again with those reasons (``designer.max_attempts`` answers per candidate).
 When no answer is valid the designer falls back to a random valid design (source ``llm-fallback``), so the search
 always goes on and the report shows why.

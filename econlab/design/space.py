@@ -4,7 +4,7 @@ A parameter is named by its path in the lab's nested ``gameParameters`` object (
 ``tax_rate.final``, ``speculators.count``, ``owners.shares``, ``signal.low``; or by one of the game settings of a
 scenario that are not game parameters (:data:`SCENARIO_KNOBS`, e.g. ``market_ticks``). The space is validated
 against what the engine supports: every path must be a leaf of the treatment's lab default, and both ends of every
-range must be accepted by :class:`~econlab.game.GameParams` on their own.
+range must be accepted by :class:`~econlab.games.ibex.GameParams` on their own.
 
 A *design* is a mapping ``{name: value}`` of some of the space's parameters (the empty design is the lab default).
 :meth:`DesignSpace.check` returns every reason a design is rejected: unknown names, wrong types, values outside the
@@ -21,7 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from econlab.eval.scenario import Scenario
-from econlab.game import GameParams
+from econlab.games.ibex import GameParams
 
 Treatment = Literal["harberger", "futarchy", "voting"]
 #: scenario settings (not game parameters) a design may change, with the bounds the runner accepts
@@ -218,7 +218,8 @@ def _dry_run(sc: Scenario) -> list[str]:
     GameParams accepts some rules the rest of the engine cannot play (e.g. more speculators than a lab value
     session has values for).
     """
-    from econlab.eval.runner import GameSpec, play_game
+    from econlab.eval.runner import play_game
+    from econlab.games.ibex.spec import GameSpec
     from econlab.policies.truthful import Truthful
 
     params = sc.game_params().replace(round_count=1, practice_round=False)

@@ -1,4 +1,4 @@
-"""Translate an element of the env's action space into an :mod:`econlab.game.actions` object.
+"""Translate an element of the env's action space into an :mod:`econlab.games.ibex.actions` object.
 
 A kind the mask forbids, or parameters that cannot make a legal action (no own order to cancel,
 no chat recipient), give no action and a *rejection* record instead; the env reports it in
@@ -16,7 +16,7 @@ import numpy as np
 from econlab.envs.books import BookInfo
 from econlab.envs.encode import Decision
 from econlab.envs.spaces import CANNED_MESSAGES, KINDS, PRICE_HIGH, VOTES, Scales
-from econlab.game.actions import Action, CancelOrder, Chat, Declare, Offer, PostOrder, Request, Snipe, Vote
+from econlab.games.ibex.actions import Action, CancelOrder, Chat, Declare, Offer, PostOrder, Request, Snipe, Vote
 
 Rejection = dict[str, Any]
 
@@ -149,7 +149,7 @@ def decode(action: Any, d: Decision, sc: Scales, k: int | None = None) -> tuple[
 
 
 def engine_rejection(kind: str, exc: Exception) -> Rejection:
-    """A rejection record for an :class:`~econlab.game.errors.InvalidActionError` of the engine."""
+    """A rejection record for an :class:`~econlab.games.ibex.errors.InvalidActionError` of the engine."""
     return rejection(kind, str(getattr(exc, "field", "")), str(getattr(exc, "reason", exc)), "engine")
 
 

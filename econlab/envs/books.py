@@ -4,7 +4,7 @@
 shows them) once per game state: best prices, and per sender the resting orders, their count per side,
 the committed bid cash and the best price. :meth:`PublicBook.info` then gives one seat's
 :class:`BookInfo` (own orders, counterpart prices, which orders it may post) without another pass over
-the orders. The legality checks are those of :func:`econlab.game.orderbook.commitment_refusal`, with
+the orders. The legality checks are those of :func:`econlab.games.ibex.orderbook.commitment_refusal`, with
 the same JavaScript arithmetic.
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from econlab.game import jsnum as js
+from econlab.games.ibex import jsnum as js
 
 _NUM = (int, float)
 

@@ -10,10 +10,10 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from econlab.data import load_sessions, session_table
-from econlab.game import COMPAT_MODES, TREATMENTS, Compat, GameParams, SessionValues, UniformValues
-from econlab.game.params import MAX_ROUNDS, Treatment
-from econlab.game.values import ValueSource
+from econlab.games.ibex import COMPAT_MODES, TREATMENTS, Compat, GameParams, SessionValues, UniformValues
+from econlab.games.ibex.data import load_sessions, session_table
+from econlab.games.ibex.params import MAX_ROUNDS, Treatment
+from econlab.games.ibex.values import ValueSource
 
 ValuesKind = Literal["session", "uniform"]
 VALUE_KINDS: tuple[ValuesKind, ...] = ("session", "uniform")

@@ -1,7 +1,7 @@
 """Observations and action masks of all live seats at one game state, computed together.
 
 The keys, their meaning and scales are documented in :mod:`econlab.envs.ibex`. Everything a seat
-observes comes from :func:`econlab.game.view.view`, the one place that decides what a seat may know:
+observes comes from :func:`econlab.games.ibex.view.view`, the one place that decides what a seat may know:
 the public features (phase, round, tick, boundaries, published declarations, winning condition,
 public signal, open books, trades) are read once per game state from one seat's view (the public
 part of a view is the same for every seat), and every per-seat feature (values, last round,
@@ -39,9 +39,9 @@ from econlab.envs.spaces import (
     VOTES,
     Scales,
 )
-from econlab.game import jsnum as js
-from econlab.game.params import CONDITIONS, DEVELOPER, OWNER, ROLE_NAMES
-from econlab.game.view import SeatView, view
+from econlab.games.ibex import jsnum as js
+from econlab.games.ibex.params import CONDITIONS, DEVELOPER, OWNER, ROLE_NAMES
+from econlab.games.ibex.view import SeatView, view
 
 __all__ = ["BookInfo", "Decision", "Encoder", "num"]
 
@@ -233,7 +233,7 @@ class Encoder:
 
         Returns:
             ``(observations, decisions, views)``: one observation and decision per seat, and each
-            seat's :class:`~econlab.game.view.SeatView` by seat (the views the observations come from).
+            seat's :class:`~econlab.games.ibex.view.SeatView` by seat (the views the observations come from).
         """
         st = self._state(game, tick)
         sc, pv = self.sc, st.view

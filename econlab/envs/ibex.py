@@ -10,15 +10,15 @@ Options (:class:`~econlab.envs.config.EnvConfig`)
 | option | default | meaning |
 |---|---|---|
 | `seed` | `None` | seed of the first `reset()` without a seed (`None`: OS entropy) |
-| `session` | 1 | lab session 1..11: values and signals of `econlab.data.session_table(session)` |
+| `session` | 1 | lab session 1..11: values and signals of `econlab.games.ibex.data.session_table(session)` |
 | | | (default: `params.session_number` when `params` is given) |
-| `values` | `"session"` | `"uniform"`: seeded draws (`econlab.game.UniformValues`); excludes `session` |
+| `values` | `"session"` | `"uniform"`: seeded draws (`econlab.games.ibex.UniformValues`); excludes `session` |
 | `rounds` | 5 | paid rounds, 1..5 |
 | `practice_round` | `False` | play the unpaid practice round 0 first |
 | `market_ticks` | 20 | decision ticks of the market phase (Harberger, Futarchy) |
 | `chat_ticks` | 2 | decision ticks of each chat phase (Voting; 0 skips chat) |
 | `compat` | `"strict"` | `"server"`: the lab server's arithmetic (the engine then rejects nothing) |
-| `params` | lab default | a full `econlab.game.GameParams` (`rounds`, `practice_round`, `session` win) |
+| `params` | lab default | a full `econlab.games.ibex.GameParams` (`rounds`, `practice_round`, `session` win) |
 | `info_view` | `True` | `False`: no `view` in infos (`env.seat_view(agent)` still gives it) |
 | `render_mode` | `None` | no rendering is offered |
 
@@ -29,7 +29,7 @@ signals, paid-round draw) and the order of actions within a tick with `rng.spawn
 without a seed uses the `seed` option the first time, then a deterministic chain of seeds derived
 from the previous episode's seed (`env.episode_seed`). `options` of `reset` is ignored.
 
-The game is driven only by `econlab.game.schedule.Scheduler`: phases where nobody decides
+The game is driven only by `econlab.games.ibex.schedule.Scheduler`: phases where nobody decides
 (ready, presentation, reconciliation, signals, results) pass without a step; each decision phase
 (declare, snipe, request, offer, vote) is one `step()`; the market is `market_ticks` steps and each
 chat phase `chat_ticks` steps. Every live agent gets an observation at every step; seats that
@@ -120,7 +120,7 @@ The practice round is rewarded the same way (it is not paid in the lab; leave it
 it). When the game is over, all terminations are `True`, truncations stay `False`, and `agents`
 becomes `[]`. `infos[agent]` = `{view, round, phase, phase_name, rejected, round_ended,
 round_profit_points}` (the last two are `None` unless a round ended in this step; `view` only with
-`info_view=True`): `view` is the agent's `econlab.game.view.SeatView` at the observation, the very
+`info_view=True`): `view` is the agent's `econlab.games.ibex.view.SeatView` at the observation, the very
 view its observation was encoded from (treat it as read-only; `view.to_dict()` gives JSON-compatible
 data). `env.seat_view(agent)` returns the same object, also with `info_view=False`, for scripted or
 LLM policies sharing the env.
@@ -145,10 +145,10 @@ from econlab.envs.actions import Rejection, decode, engine_rejection, kind_of, r
 from econlab.envs.config import EnvConfig
 from econlab.envs.encode import Decision, Encoder, num
 from econlab.envs.spaces import KINDS, Scales, action_space, observation_space
-from econlab.game import Game, new_game
-from econlab.game.params import Treatment
-from econlab.game.schedule import Scheduler
-from econlab.game.view import SeatView
+from econlab.games.ibex import Game, new_game
+from econlab.games.ibex.params import Treatment
+from econlab.games.ibex.schedule import Scheduler
+from econlab.games.ibex.view import SeatView
 
 AgentID = str
 Obs = dict[str, np.ndarray]
@@ -267,7 +267,7 @@ class IbexEnv(ParallelEnv[AgentID, Obs, dict[str, Any]]):
         return obs, rewards, terminations, truncations, infos
 
     def seat_view(self, agent: AgentID) -> SeatView:
-        """The :class:`~econlab.game.view.SeatView` of ``agent`` at its last observation (treat it as read-only).
+        """The :class:`~econlab.games.ibex.view.SeatView` of ``agent`` at its last observation (treat it as read-only).
 
         It is the view the agent's last observation was encoded from (also with ``info_view=False``).
 

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from econlab.game.params import DEVELOPER, OWNER, SPECULATOR, GameParams
-from econlab.game.state import make_players
+from econlab.games.ibex.params import DEVELOPER, OWNER, SPECULATOR, GameParams
+from econlab.games.ibex.state import make_players
 
 #: action kinds, in the order of the ``kind`` Discrete and of ``action_mask``
 KINDS: tuple[str, ...] = (

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from econlab.envs.ibex import IbexEnv
-from econlab.game.params import Treatment
+from econlab.games.ibex.params import Treatment
 
 
 class VotingEnv(IbexEnv):

@@ -75,9 +75,9 @@ def reconstruct(record: Mapping[str, Any]) -> dict[str, Any]:
     """A lab record with econlab's ``results`` section, rebuilt by replaying its log (compat ``server``)."""
     import numpy as np
 
-    from econlab.data import session_table
-    from econlab.game import GameParams, SessionValues, new_game
-    from econlab.game.record import build_record, replay_record
+    from econlab.games.ibex import GameParams, SessionValues, new_game
+    from econlab.games.ibex.data import session_table
+    from econlab.games.ibex.record import build_record, replay_record
 
     params = GameParams.from_rows(record["parameters"])
     game = new_game(params, SessionValues(session_table(params.session_number)), np.random.default_rng(0),

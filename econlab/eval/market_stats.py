@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from econlab.game.record import replay_record
+from econlab.games.ibex.record import replay_record
 
 _ORDER_MESSAGES = ("post-order", "cancel-order")
 
@@ -21,9 +21,9 @@ _ORDER_MESSAGES = ("post-order", "cancel-order")
 def _new_game(record: Mapping[str, Any]) -> Any:
     import numpy as np
 
-    from econlab.data import session_table
-    from econlab.game import GameParams, SessionValues, UniformValues, new_game
-    from econlab.game.record import compat_of
+    from econlab.games.ibex import GameParams, SessionValues, UniformValues, new_game
+    from econlab.games.ibex.data import session_table
+    from econlab.games.ibex.record import compat_of
 
     meta = record.get("econlab") or {}
     params = GameParams.from_rows(record["parameters"])

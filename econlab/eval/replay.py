@@ -19,11 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from econlab.data import session_table
-from econlab.game import Game, GameParams, SessionValues, from_message, new_game
-from econlab.game.engine import Compat
-from econlab.game.errors import InvalidActionError
-from econlab.game.jsnum import to_json
+from econlab.games.ibex import Game, GameParams, SessionValues, from_message, new_game
+from econlab.games.ibex.data import session_table
+from econlab.games.ibex.engine import Compat
+from econlab.games.ibex.errors import InvalidActionError
+from econlab.games.ibex.jsnum import to_json
 
 #: event kinds compared per seat and keyed by the round they belong to
 _PER_SEAT = ("round-summary", "final-profit", "compensation-offer-made", "compensation-requests-received")

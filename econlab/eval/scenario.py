@@ -15,9 +15,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from econlab.eval.seats import assign, check_keys, parse_entries
-from econlab.game import GameParams
-from econlab.game.params import ROLE_NAMES
-from econlab.game.state import make_players
+from econlab.games.ibex import GameParams
+from econlab.games.ibex.params import ROLE_NAMES
+from econlab.games.ibex.state import make_players
 
 DEFAULT_POLICY = "strategic"
 

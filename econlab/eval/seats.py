@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from econlab.game.params import ROLE_CODES
+from econlab.games.ibex.params import ROLE_CODES
 
 _FORM = f"all, a role ({', '.join(ROLE_CODES)}), a seat number or a range like 1-5"
 _NEITHER = f"is neither a role ({', '.join(ROLE_CODES)}), all, a seat number nor a range like 1-5"

@@ -67,7 +67,8 @@ def play_task(task: GameTask, records_dir: str) -> str:
     Returns:
         The game id. A game whose record already exists is not played again.
     """
-    from econlab.eval.runner import GameSpec, play_game
+    from econlab.eval.runner import play_game
+    from econlab.games.ibex.spec import GameSpec
     from econlab.policies.base import StopRun
     from econlab.policies.llm.factory import PolicyFactory
 

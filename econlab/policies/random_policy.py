@@ -28,9 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from econlab.game.actions import Action, CancelOrder, Chat, Declare, Offer, PostOrder, Request, Snipe, Vote
-from econlab.game.params import OWNER
-from econlab.game.view import SeatView
+from econlab.games.ibex.actions import Action, CancelOrder, Chat, Declare, Offer, PostOrder, Request, Snipe, Vote
+from econlab.games.ibex.params import OWNER
+from econlab.games.ibex.view import SeatView
 from econlab.policies import viewtools as vt
 from econlab.policies.base import PolicyState, ScriptedPolicy
 
@@ -71,7 +71,7 @@ class RandomPolicy(ScriptedPolicy):
         _check_prob("now_prob", self.now_prob)
         _check_prob("price_width", self.price_width)
 
-    def act(self, view: SeatView, obs: Any, state: PolicyState) -> tuple[Action | None, PolicyState]:
+    def act(self, view: SeatView, state: PolicyState) -> tuple[Action | None, PolicyState]:
         """A random legal action, or ``None`` (idle, or nothing to decide)."""
         rng = state.rng()
         types = [t for t in view.accepted if t not in SCHEDULER_TYPES]

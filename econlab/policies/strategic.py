@@ -36,9 +36,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from econlab.game.actions import Action, Declare, Snipe
-from econlab.game.params import DEVELOPER, OWNER
-from econlab.game.view import SeatView
+from econlab.games.ibex.actions import Action, Declare, Snipe
+from econlab.games.ibex.params import DEVELOPER, OWNER
+from econlab.games.ibex.view import SeatView
 from econlab.policies import shading
 from econlab.policies import viewtools as vt
 from econlab.policies import voting_rules as vr
@@ -104,7 +104,7 @@ class Strategic(ScriptedPolicy):
             raise ValueError(f"max_targets must be an integer >= 0, got {self.max_targets!r}")
         vr.VotingRational(self.request_factor, self.offer_factor)  # validates the factors
 
-    def act(self, view: SeatView, obs: Any, state: PolicyState) -> tuple[Action | None, PolicyState]:
+    def act(self, view: SeatView, state: PolicyState) -> tuple[Action | None, PolicyState]:
         """The strategic action for the seat's current decision (``None`` when there is none)."""
         d = vt.decision(view)
         action: Action | None = None

@@ -12,10 +12,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from econlab.game.actions import Action, Declare, Snipe
-from econlab.game.view import SeatView
+from econlab.games.ibex.actions import Action, Declare, Snipe
+from econlab.games.ibex.view import SeatView
 from econlab.policies import viewtools as vt
 from econlab.policies import voting_rules as vr
 from econlab.policies.base import PolicyState
@@ -40,7 +39,7 @@ class Truthful:
         """A fresh state for ``seat``."""
         return PolicyState(seat=seat, seed=seed)
 
-    def act(self, view: SeatView, obs: Any, state: PolicyState) -> tuple[Action | None, PolicyState]:
+    def act(self, view: SeatView, state: PolicyState) -> tuple[Action | None, PolicyState]:
         """The truthful action for the seat's current decision (``None`` when there is none)."""
         d = vt.decision(view)
         action: Action | None = None

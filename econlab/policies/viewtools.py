@@ -1,9 +1,9 @@
-"""Reading a :class:`~econlab.game.view.SeatView`: the helpers every scripted policy shares.
+"""Reading a :class:`~econlab.games.ibex.view.SeatView`: the helpers every scripted policy shares.
 
 Policies see the game only through the view (never the ``Game``). These helpers name the decision
 the seat faces now, read the value ranges (``boundaries``) of a role and condition, the published
 declarations, and the seat's own orders and commitment limits in a book (the same arithmetic as
-:func:`econlab.game.orderbook.commitment_refusal`, replicated from the view's ``book`` and ``wallet``).
+:func:`econlab.games.ibex.orderbook.commitment_refusal`, replicated from the view's ``book`` and ``wallet``).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from econlab.game.params import DEVELOPER, OWNER, SPECULATOR
-from econlab.game.view import SeatView
+from econlab.games.ibex.params import DEVELOPER, OWNER, SPECULATOR
+from econlab.games.ibex.view import SeatView
 
 Decision = Literal["declare1", "declare2", "snipe1", "snipe2", "market", "request", "offer", "vote", "chat"]
 

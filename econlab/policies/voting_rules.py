@@ -23,8 +23,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from econlab.game.actions import Action, Offer, Request, Vote
-from econlab.game.view import SeatView
+from econlab.games.ibex.actions import Action, Offer, Request, Vote
+from econlab.games.ibex.view import SeatView
 from econlab.policies import viewtools as vt
 from econlab.policies.base import PolicyState, ScriptedPolicy
 
@@ -144,7 +144,7 @@ class VotingRational(ScriptedPolicy):
         _check_factor("request_factor", self.request_factor)
         _check_factor("offer_factor", self.offer_factor)
 
-    def act(self, view: SeatView, obs: Any, state: PolicyState) -> tuple[Action | None, PolicyState]:
+    def act(self, view: SeatView, state: PolicyState) -> tuple[Action | None, PolicyState]:
         """Request, offer or vote by the rules above; ``None`` otherwise."""
         action = voting_action(view, vt.decision(view), request_factor=self.request_factor,
                                offer_factor=self.offer_factor)

@@ -31,8 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from econlab.game.actions import Action, CancelOrder, PostOrder
-from econlab.game.view import SeatView
+from econlab.games.ibex.actions import Action, CancelOrder, PostOrder
+from econlab.games.ibex.view import SeatView
 from econlab.policies import viewtools as vt
 
 #: better-priced orders of other seats needed before an order counts as stale (see :func:`stale_order`)

@@ -12,7 +12,7 @@
   and results equal to ``econlab play``: ``--timers FAST`` (``--compat strict``, the default, for specific
   errors); the lab's clients (browser app, econagents): ``--compat server --timers LAB`` (or a timers file),
   plus ``--assign-name`` for econagents 0.0.9.
-* :mod:`econlab.protocol.mirror`: a seat's :class:`~econlab.game.view.SeatView` rebuilt from server events.
+* :mod:`econlab.protocol.mirror`: a seat's :class:`~econlab.games.ibex.view.SeatView` rebuilt from server events.
 * :mod:`econlab.protocol.remote_env`: a ParallelEnv whose seats act on a live server.
 
 Heavy imports (uvicorn, starlette, websockets) happen only when a server or client starts.

@@ -4,7 +4,7 @@ Each seat is one websocket. Seats join one after another in the order given, wai
 join's ``info`` broadcast, because the lab server hands out seats in join order; the seat and role
 are then read from ``GET /games/status``. Every server event updates the seat's
 :class:`~econlab.protocol.mirror.Mirror`, whose ``view()`` is what the policy sees (the same
-:class:`~econlab.game.view.SeatView` as in a local game), so policies need no change.
+:class:`~econlab.games.ibex.view.SeatView` as in a local game), so policies need no change.
 
 When to act:
 
@@ -39,8 +39,8 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from econlab.game.schedule import MULTI_TICK
-from econlab.policies.base import Policy, PolicyState
+from econlab.games.ibex.schedule import MULTI_TICK
+from econlab.policies.base import Policy, PolicyState, is_async
 from econlab.protocol import codec
 from econlab.protocol.mirror import Mirror
 from econlab.protocol.outcome import ConnectError, ConnectResult, SeatDecision, params_from_data
@@ -374,19 +374,18 @@ class SeatClient:
         view = self.mirror.view()
         if self.s.keep_views:
             self.s.views.append(((view.round, view.phase, tick, self.seat), view.to_dict()))
-        calls_before = len(self.state.memory.get("llm_calls", ()))
+        calls_before = len(self.state.calls)
         failed = False
         try:
             # an LLM seat answers on this event loop (its sync ``act`` would start a loop inside this one)
-            act_async = getattr(self.policy, "act_async", None)
-            if callable(act_async):
-                action, self.state = await act_async(view, None, self.state)
+            if is_async(self.policy):
+                action, self.state = await self.policy.act_async(view, self.state)
             else:
-                action, self.state = self.policy.act(view, None, self.state)
+                action, self.state = self.policy.act(view, self.state)
         except Exception as exc:  # noqa: BLE001 - a failing policy loses its action only
             self.errors.append(f"policy error: {exc!r}")
             action, failed = None, True
-        calls = self.state.memory.get("llm_calls", ())
+        calls = self.state.calls
         source = calls[-1].get("source") if len(calls) > calls_before else getattr(self.policy, "name", None)
         if failed:  # a fallback is data: the pass sent instead is marked as one
             source = "fallback:policy-error"

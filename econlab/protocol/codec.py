@@ -1,7 +1,7 @@
 """The lab's JSON shapes in one place: client envelopes, server messages, REST payloads (pydantic).
 
-Game messages are converted with :func:`econlab.game.actions.from_message` and
-:meth:`~econlab.game.actions.Action.to_message`; this module adds validation of the envelope
+Game messages are converted with :func:`econlab.games.ibex.actions.from_message` and
+:meth:`~econlab.games.ibex.actions.Action.to_message`; this module adds validation of the envelope
 (``gameId`` a JSON integer, ``type`` a string), of the session messages (``join``, ``rejoin``,
 ``status``) and of the REST bodies, and the two econlab extensions of the lock-step mode
 (``econlab-tick`` event, ``econlab-pass`` message), which the lab server neither sends nor needs.
@@ -14,9 +14,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError
 
-from econlab.game.actions import Action, from_message
-from econlab.game.events import Event
-from econlab.game.jsnum import to_json
+from econlab.games.ibex.actions import Action, from_message
+from econlab.games.ibex.events import Event
+from econlab.games.ibex.jsnum import to_json
 
 #: message types handled outside the phase logic (as the lab's gameManager does)
 SESSION_TYPES = frozenset({"join", "rejoin", "status"})

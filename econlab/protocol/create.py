@@ -48,7 +48,7 @@ def game_parameters(treatment: str | None = None, scenario: str | Path | None = 
                     session: int | None = None) -> dict[str, Any]:
     """The lab's ``gameParameters`` for a new game (see the module docstring)."""
     from econlab.eval.scenario import Scenario, load_scenario
-    from econlab.game import GAME_CLASSES
+    from econlab.games.ibex import GAME_CLASSES
 
     sc = load_scenario(scenario) if scenario is not None else Scenario()
     changes: dict[str, Any] = {}

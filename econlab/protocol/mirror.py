@@ -1,8 +1,8 @@
-"""A seat's :class:`~econlab.game.view.SeatView` rebuilt from the server's events (client side).
+"""A seat's :class:`~econlab.games.ibex.view.SeatView` rebuilt from the server's events (client side).
 
 The client cannot run an engine replica: it never sees other seats' private values nor the
 incoming price of orders that trade at once. It rebuilds the view field by field from what the
-server sends this seat, i.e. exactly the information :func:`econlab.game.view.view` allows:
+server sends this seat, i.e. exactly the information :func:`econlab.games.ibex.view.view` allows:
 
 =====================  ==============================================================================
 view field             source
@@ -35,11 +35,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from econlab.game import GAME_CLASSES, GameParams
-from econlab.game import jsnum as js
-from econlab.game.harberger import summary_profit
-from econlab.game.params import CONDITIONS, DEVELOPER, OWNER, ROLE_NAMES, SPECULATOR
-from econlab.game.view import SeatView
+from econlab.games.ibex import GAME_CLASSES, GameParams
+from econlab.games.ibex import jsnum as js
+from econlab.games.ibex.harberger import summary_profit
+from econlab.games.ibex.params import CONDITIONS, DEVELOPER, OWNER, ROLE_NAMES, SPECULATOR
+from econlab.games.ibex.view import SeatView
 from econlab.protocol import lab_rest
 
 _CONDITION_NAMES = [c["name"] for c in CONDITIONS]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from econlab.errors import UserError
-from econlab.game import GameParams
+from econlab.games.ibex import GameParams
 from econlab.protocol.mirror import Mirror
 
 

@@ -5,8 +5,8 @@
 decision tick; ``step(actions)`` sends each deciding agent's action for the open tick and returns at
 the next one (or at the game's end), exactly as the server applies them.
 
-Observations are the agents' :class:`~econlab.game.view.SeatView` (rebuilt from the server's events,
-see :mod:`econlab.protocol.mirror`), and actions are engine actions (:mod:`econlab.game.actions`) or
+Observations are the agents' :class:`~econlab.games.ibex.view.SeatView` (rebuilt from the server's events,
+see :mod:`econlab.protocol.mirror`), and actions are engine actions (:mod:`econlab.games.ibex.actions`) or
 ``None``: what scripted and LLM policies use. The local envs' tensor observations are encoded from
 the engine state, which a remote client does not have; a trained tensor policy needs a SeatView
 encoder first (not provided). Rewards follow the local envs: when a round ends, each agent gets its
@@ -23,8 +23,8 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from econlab.game.actions import Action
-from econlab.game.view import SeatView
+from econlab.games.ibex.actions import Action
+from econlab.games.ibex.view import SeatView
 from econlab.policies.base import PolicyState
 from econlab.protocol.client import ConnectError, ConnectResult, RemoteSession, SeatClient
 
@@ -39,7 +39,7 @@ class _Waiting:
     def initial_state(self, seat: int, seed: int) -> PolicyState:
         return PolicyState(seat=seat, seed=seed)
 
-    def act(self, view: SeatView, obs: Any, state: PolicyState) -> tuple[Action | None, PolicyState]:
+    def act(self, view: SeatView, state: PolicyState) -> tuple[Action | None, PolicyState]:
         raise RuntimeError("the remote env answers decisions itself")
 
 

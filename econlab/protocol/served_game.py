@@ -20,16 +20,16 @@ from typing import Any
 
 import numpy as np
 
-from econlab.data import session_table
 from econlab.eval.recording import RecordWriter
-from econlab.game import Game, GameParams, SessionValues, UniformValues, new_game
-from econlab.game.actions import Action, Ready
-from econlab.game.engine import Compat
-from econlab.game.errors import GameOverError, InvalidActionError
-from econlab.game.events import Event
-from econlab.game.params import ROLE_NAMES
-from econlab.game.record import build_record
-from econlab.game.schedule import MULTI_TICK, Scheduler
+from econlab.games.ibex import Game, GameParams, SessionValues, UniformValues, new_game
+from econlab.games.ibex.actions import Action, Ready
+from econlab.games.ibex.data import session_table
+from econlab.games.ibex.engine import Compat
+from econlab.games.ibex.errors import GameOverError, InvalidActionError
+from econlab.games.ibex.events import Event
+from econlab.games.ibex.params import ROLE_NAMES
+from econlab.games.ibex.record import build_record
+from econlab.games.ibex.schedule import MULTI_TICK, Scheduler
 from econlab.protocol import codec
 from econlab.protocol.status import RULESETS, status_payload
 from econlab.protocol.timers import TimerConfig

@@ -34,8 +34,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from econlab.game import GameParams
-from econlab.game.engine import Compat
+from econlab.games.ibex import GameParams
+from econlab.games.ibex.engine import Compat
 from econlab.protocol import codec
 from econlab.protocol.served_game import ServedGame
 from econlab.protocol.status import RULESETS, data_payload

@@ -11,9 +11,9 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any
 
-from econlab.game import jsnum as js
-from econlab.game.harberger import Harberger
-from econlab.game.params import CONDITIONS, DEVELOPER, SPECULATOR
+from econlab.games.ibex import jsnum as js
+from econlab.games.ibex.harberger import Harberger
+from econlab.games.ibex.params import CONDITIONS, DEVELOPER, SPECULATOR
 
 if TYPE_CHECKING:
     from econlab.protocol.served_game import ServedGame

@@ -1,6 +1,6 @@
 """Phase timers of ``econlab serve``: FAST (lock-step ticks), LAB (the game's own timers) or a JSON file.
 
-* ``FAST``: the server runs the game through :class:`econlab.game.schedule.Scheduler`, exactly like
+* ``FAST``: the server runs the game through :class:`econlab.games.ibex.schedule.Scheduler`, exactly like
   the local runner. Phases where nobody decides end at once; a decision phase is one tick; the
   market is ``market_ticks`` ticks and each Voting chat phase ``chat_ticks`` ticks. In each tick the
   server sends every deciding seat an ``econlab-tick`` event and waits until each has sent one game

@@ -22,7 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from econlab.eval.scenario import Scenario
-from econlab.game.params import ROLE_CODES
+from econlab.games.ibex.params import ROLE_CODES
 
 _SEAT = re.compile(r"^(speculator|developer|owner)?(\d+)$")
 
@@ -142,7 +142,7 @@ class TrainConfig(BaseModel):
         sc = self.scenario()
         seats = sc.assignment()
         params = sc.game_params()
-        from econlab.game.state import make_players
+        from econlab.games.ibex.state import make_players
 
         roles = {p.number: p.role for p in make_players(params.owners.count, params.speculators.count)}
         out: set[int] = set()
@@ -154,7 +154,7 @@ class TrainConfig(BaseModel):
             m = _SEAT.match(text)
             seat = int(m.group(2)) if m else -1
             if seat not in seats or (m and m.group(1) and roles[seat] != ROLE_CODES[m.group(1)]):
-                from econlab.game.params import ROLE_NAMES
+                from econlab.games.ibex.params import ROLE_NAMES
 
                 listing = ", ".join(f"{s} {ROLE_NAMES[r]}" for s, r in sorted(roles.items()))
                 raise ValueError(f"learn: {item!r} is not a seat, a role or a roleN of this game — its seats are "

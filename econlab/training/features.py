@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from econlab.game.params import DEVELOPER, OWNER, SPECULATOR
-from econlab.game.view import SeatView
+from econlab.games.ibex.params import DEVELOPER, OWNER, SPECULATOR
+from econlab.games.ibex.view import SeatView
 from econlab.policies import viewtools as vt
 
 N_PHASES = 11

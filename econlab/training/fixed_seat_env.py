@@ -36,11 +36,11 @@ import numpy as np
 from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
-from econlab.eval.runner import GameSpec, make_game
 from econlab.eval.scenario import Scenario
-from econlab.game.schedule import Scheduler
-from econlab.game.state import make_players
-from econlab.game.view import SeatView, view
+from econlab.games.ibex.schedule import Scheduler
+from econlab.games.ibex.spec import GameSpec, make_game
+from econlab.games.ibex.state import make_players
+from econlab.games.ibex.view import SeatView, view
 from econlab.policies.base import Policy, PolicyState, StopRun
 from econlab.training import features as ft
 from econlab.training import menu
@@ -231,7 +231,7 @@ class FixedSeatEnv(ParallelEnv[AgentID, dict[str, np.ndarray], int]):
                 if seat in self.fixed:
                     self._opp_decisions[seat] += 1
                     try:
-                        actions[seat], self._states[seat] = self.fixed[seat].act(view(game, seat), None,
+                        actions[seat], self._states[seat] = self.fixed[seat].act(view(game, seat),
                                                                                  self._states[seat])
                     except StopRun:  # an LLM opponent's budget is spent: stop, do not learn against fallbacks
                         raise

@@ -2,7 +2,7 @@
 
 The env's ``Dict`` action space (a kind plus continuous parameters) is awkward for a small PPO
 learner, so a learning seat chooses one entry of a fixed menu instead; each entry is turned into an
-engine action from the seat's :class:`~econlab.game.view.SeatView`. The menu spans the scripted
+engine action from the seat's :class:`~econlab.games.ibex.view.SeatView`. The menu spans the scripted
 policies' parameter ranges and more, so an exploiter can learn *when* to be more or less aggressive:
 
 | index | entry | legal when |
@@ -31,8 +31,8 @@ import math
 
 import numpy as np
 
-from econlab.game.actions import Action, CancelOrder, Declare, PostOrder, Snipe
-from econlab.game.view import SeatView
+from econlab.games.ibex.actions import Action, CancelOrder, Declare, PostOrder, Snipe
+from econlab.games.ibex.view import SeatView
 from econlab.policies import viewtools as vt
 from econlab.policies.strategic import Strategic
 from econlab.policies.zi_market import zi_action

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from econlab.game.actions import Action
-from econlab.game.view import SeatView
+from econlab.games.ibex.actions import Action
+from econlab.games.ibex.view import SeatView
 from econlab.policies.base import PolicyState
 from econlab.training import features as ft
 from econlab.training import menu
@@ -99,7 +99,7 @@ class RLPolicy:
         """A fresh state (the memory counts the decisions in the current phase, for the tick feature)."""
         return PolicyState(seat=seat, seed=seed, memory={"phase": None, "ticks": 0})
 
-    def act(self, view: SeatView, obs: Any, state: PolicyState) -> tuple[Action | None, PolicyState]:
+    def act(self, view: SeatView, state: PolicyState) -> tuple[Action | None, PolicyState]:
         """The module's choice for the seat's current decision (``None`` when only ``noop`` is legal)."""
         key = [view.round, view.phase]
         ticks = state.memory.get("ticks", 0) if state.memory.get("phase") == key else 0

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from econlab.calibration.human import answer_of, load_human, load_humans
 from econlab.calibration.sft import read_jsonl, sft_example
 from econlab.cli import app
-from econlab.game.actions import Request, Vote
+from econlab.games.ibex.actions import Request, Vote
 from econlab.policies.llm.parsing import extract_json
 from econlab.policies.llm.prompts import load_personas, render
 from econlab.policies.llm.schemas import parse_answer
@@ -110,8 +110,9 @@ def test_bad_inputs(tmp_path: Path, games: list) -> None:
 @pytest.mark.parametrize("treatment", ["harberger", "futarchy"])
 def test_records_of_other_treatments_give_examples(treatment: str) -> None:
     from econlab.calibration.human import replay_examples
-    from econlab.eval.runner import GameSpec, play_game
-    from econlab.game import GameParams
+    from econlab.eval.runner import play_game
+    from econlab.games.ibex import GameParams
+    from econlab.games.ibex.spec import GameSpec
     from econlab.policies.registry import make_policy
 
     params = GameParams.lab_default(treatment).replace(round_count=1, practice_round=False)

@@ -60,8 +60,9 @@ def test_finetune_save_load_and_play_one_round(human_files: list[Path], tmp_path
 
     import peft
 
-    from econlab.eval.runner import GameSpec, play_game
-    from econlab.game import GameParams
+    from econlab.eval.runner import play_game
+    from econlab.games.ibex import GameParams
+    from econlab.games.ibex.spec import GameSpec
     from econlab.policies.llm import LLMConfig, PolicyFactory
 
     factory = PolicyFactory(LLMConfig(backend="local", templates_dir=templates, max_tokens=24, max_repairs=0))

@@ -1,6 +1,6 @@
 """Reference encoder for the tests: the original, straightforward observation and mask of one seat.
 
-It computes everything from the seat's own :class:`~econlab.game.view.SeatView` (one view per seat,
+It computes everything from the seat's own :class:`~econlab.games.ibex.view.SeatView` (one view per seat,
 numpy arrays per key), exactly as ``econlab.envs.encode`` did before it was optimised. The tests
 compare the env's fast observations with it, so the fast encoder's batching and caching (public
 features once per state, packed buffers, cached mask bits) cannot change what a seat observes.
@@ -26,9 +26,9 @@ from econlab.envs.spaces import (
     VOTES,
     Scales,
 )
-from econlab.game import jsnum as js
-from econlab.game.params import CONDITIONS, DEVELOPER, OWNER, ROLE_NAMES
-from econlab.game.view import SeatView
+from econlab.games.ibex import jsnum as js
+from econlab.games.ibex.params import CONDITIONS, DEVELOPER, OWNER, ROLE_NAMES
+from econlab.games.ibex.view import SeatView
 
 _F = np.float32
 

@@ -9,7 +9,7 @@ from pettingzoo.test import parallel_api_test, parallel_seed_test
 
 import econlab
 from econlab.envs import ENVS, EnvConfig, make
-from econlab.game import GameParams
+from econlab.games.ibex import GameParams
 
 from ._helpers import ENV_IDS, FAST, small
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from econlab.envs import IbexEnv
-from econlab.game.view import view
+from econlab.games.ibex.view import view
 
 from . import _reference as ref
 from ._helpers import ENV_IDS, masked_random, seed_spaces, small

@@ -12,7 +12,7 @@ from econlab.eval.dataset import GameData, tables_from_games
 from econlab.eval.exploit import exploitability, paired_profits
 from econlab.eval.metrics import bootstrap_ci, gini, profit_by_role, round_metrics, summarize, truthfulness
 from econlab.eval.voting_stats import voting_summary
-from econlab.game import GameParams
+from econlab.games.ibex import GameParams
 
 
 def _harberger_game() -> GameData:

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 import pytest
 
-from econlab.data import session_table
 from econlab.eval.recording import RecordWriter, dumps
-from econlab.eval.runner import GameSpec, play_game
-from econlab.game import Declare, GameParams, SessionValues, new_game
-from econlab.game.record import replay_record
+from econlab.eval.runner import play_game
+from econlab.games.ibex import Declare, GameParams, SessionValues, new_game
+from econlab.games.ibex.data import session_table
+from econlab.games.ibex.record import replay_record
+from econlab.games.ibex.spec import GameSpec
 from econlab.policies import make_policy
 from econlab.policies.base import PolicyState
 
@@ -52,7 +53,7 @@ class _Broken:
     def initial_state(self, seat: int, seed: int) -> PolicyState:
         return PolicyState(seat, seed)
 
-    def act(self, view, obs, state):  # noqa: ANN001, ANN201
+    def act(self, view, state):  # noqa: ANN001, ANN201
         if "declare" in view.accepted:
             if view.seat == 1:
                 raise RuntimeError("model unreachable")

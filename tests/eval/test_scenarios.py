@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from econlab.eval.runner import GameSpec, play_game
+from econlab.eval.runner import play_game
 from econlab.eval.scenario import Scenario, load_scenario
+from econlab.games.ibex.spec import GameSpec
 from econlab.policies import make_policy
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "configs" / "scenarios").glob("*.yaml"))

@@ -14,12 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from econlab.data import session_table
-from econlab.eval.runner import GameSpec, make_game, play_game
-from econlab.game import Game, GameParams, SessionValues, UniformValues, from_message, new_game
-from econlab.game.actions import Action
-from econlab.game.schedule import Scheduler
-from econlab.game.values import ValueSource
+from econlab.eval.runner import play_game
+from econlab.games.ibex import Game, GameParams, SessionValues, UniformValues, from_message, new_game
+from econlab.games.ibex.actions import Action
+from econlab.games.ibex.data import session_table
+from econlab.games.ibex.schedule import Scheduler
+from econlab.games.ibex.spec import GameSpec, make_game
+from econlab.games.ibex.values import ValueSource
 from econlab.policies import Policy
 
 SeatPolicies = Callable[[int, int], Policy]  # (seat, role) -> policy

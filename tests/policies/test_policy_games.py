@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from policy_loop import play
 
-from econlab.game import UniformValues
-from econlab.game.params import DEVELOPER, OWNER, SPECULATOR
+from econlab.games.ibex import UniformValues
+from econlab.games.ibex.params import DEVELOPER, OWNER, SPECULATOR
 from econlab.policies import make_policy
 
 CLEAN = ("truthful", "strategic", "voting-rational")

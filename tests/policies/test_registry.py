@@ -7,8 +7,8 @@ import dataclasses
 import pytest
 from policy_loop import new, play
 
-from econlab.game.schedule import Scheduler
-from econlab.game.view import view
+from econlab.games.ibex.schedule import Scheduler
+from econlab.games.ibex.view import view
 from econlab.policies import Policy, RandomPolicy, Strategic, Truthful, VotingRational, available, make_policy
 
 
@@ -84,6 +84,6 @@ def test_act_is_pure_in_the_state() -> None:
     policy = make_policy("random")
     state = policy.initial_state(1, 7)
     v = view(game, 1)
-    first = policy.act(v, None, state)
-    assert policy.act(v, None, state) == first
+    first = policy.act(v, state)
+    assert policy.act(v, state) == first
     assert first[1].step == state.step + 1

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from policy_loop import new, play, step_to
 
-from econlab.game.actions import CancelOrder, Declare, PostOrder, Snipe
-from econlab.game.params import DEVELOPER, OWNER, SPECULATOR, GameParams
-from econlab.game.schedule import Scheduler
-from econlab.game.view import view
+from econlab.games.ibex.actions import CancelOrder, Declare, PostOrder, Snipe
+from econlab.games.ibex.params import DEVELOPER, OWNER, SPECULATOR, GameParams
+from econlab.games.ibex.schedule import Scheduler
+from econlab.games.ibex.view import view
 from econlab.policies import Strategic, make_policy
 from econlab.policies import viewtools as vt
 
@@ -26,7 +26,7 @@ def _truthful_declarations(game, **override: list[float]) -> dict[int, Declare]:
 
 def _snipe(game, seat: int, policy: Strategic | None = None) -> list[list[int]]:
     policy = policy or make_policy("strategic")
-    action, _ = policy.act(view(game, seat), None, policy.initial_state(seat, 0))
+    action, _ = policy.act(view(game, seat), policy.initial_state(seat, 0))
     assert isinstance(action, Snipe)
     return action.snipe
 
@@ -92,7 +92,7 @@ def test_fixed_shade_parameter() -> None:
     step_to(game, sched, 7, _truthful_declarations(game))
     w = game.winning_condition
     policy = make_policy("strategic:shade=0.1")
-    action, _ = policy.act(view(game, 1), None, policy.initial_state(1, 0))
+    action, _ = policy.act(view(game, 1), policy.initial_state(1, 0))
     v = game.by_seat[1].lot.v
     expected = [float(v[0]), float(v[1])]
     expected[w] = float(math.floor(v[w] * 0.9))
@@ -105,7 +105,7 @@ def test_developer_pushes_the_project_only_in_harberger(treatment: str) -> None:
     sched = Scheduler()
     sched.advance(game)
     policy = make_policy("strategic")
-    action, _ = policy.act(view(game, 2), None, policy.initial_state(2, 0))
+    action, _ = policy.act(view(game, 2), policy.initial_state(2, 0))
     v0, v1 = game.by_seat[2].lot.v[:2]
     assert isinstance(action, Declare)
     d0, d1 = action.declaration
@@ -114,7 +114,7 @@ def test_developer_pushes_the_project_only_in_harberger(treatment: str) -> None:
         assert v1 < d1 <= 2 * game.params.developers.high(1)
     else:
         assert d1 == v1
-    no_push, _ = make_policy("strategic:push=0").act(view(game, 2), None, policy.initial_state(2, 0))
+    no_push, _ = make_policy("strategic:push=0").act(view(game, 2), policy.initial_state(2, 0))
     assert no_push == Declare([v0, v1])
 
 
@@ -159,7 +159,7 @@ def test_zi_never_exceeds_cash_or_shares() -> None:
     state = policy.initial_state(7, 0)
     rng = np.random.default_rng(0)
     while game.phase == 6:
-        action, state = policy.act(view(game, 7), None, state)
+        action, state = policy.act(view(game, 7), state)
         v = view(game, 7)
         if isinstance(action, PostOrder):
             if action.side == "bid":

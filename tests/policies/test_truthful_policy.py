@@ -7,8 +7,8 @@ import math
 import pytest
 from policy_loop import play
 
-from econlab.game.actions import CancelOrder, PostOrder, Snipe
-from econlab.game.params import DEVELOPER, OWNER
+from econlab.games.ibex.actions import CancelOrder, PostOrder, Snipe
+from econlab.games.ibex.params import DEVELOPER, OWNER
 from econlab.policies import make_policy
 
 

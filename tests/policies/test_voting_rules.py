@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from policy_loop import new, play, step_to
 
-from econlab.game.actions import Offer, Request, Vote
-from econlab.game.params import DEVELOPER, OWNER
-from econlab.game.schedule import Scheduler
-from econlab.game.view import view
+from econlab.games.ibex.actions import Offer, Request, Vote
+from econlab.games.ibex.params import DEVELOPER, OWNER
+from econlab.games.ibex.schedule import Scheduler
+from econlab.games.ibex.view import view
 from econlab.policies import make_policy
 from econlab.policies import voting_rules as vr
 
@@ -28,7 +28,7 @@ def test_rational_owner_votes_by_own_payoff(offer: int) -> None:
         if game.by_seat[seat].role != OWNER:
             continue
         v0, v1 = game.by_seat[seat].lot.v[:2]
-        action, _ = policy.act(view(game, seat), None, policy.initial_state(seat, 0))
+        action, _ = policy.act(view(game, seat), policy.initial_state(seat, 0))
         assert action == Vote([1] if offer >= v0 - v1 else [0])
 
 
@@ -57,7 +57,7 @@ def test_rational_owner_request_and_developer_offer_from_view() -> None:
     sched = Scheduler(chat_ticks=1)
     step_to(game, sched, 3)
     policy = make_policy("voting-rational")
-    action, _ = policy.act(view(game, 1), None, policy.initial_state(1, 0))
+    action, _ = policy.act(view(game, 1), policy.initial_state(1, 0))
     v0, v1 = game.by_seat[1].lot.v[:2]
     assert action == Request([None, float(math.floor((v0 - v1) * 1.26 + 0.5))])
     requests = {1: 100000, 3: 200000, 4: 300000, 5: 400000, 6: 500000}
@@ -67,9 +67,9 @@ def test_rational_owner_request_and_developer_offer_from_view() -> None:
     dv = view(game, 2)
     assert vr.seen_requests(dv) == [100000, 200000, 300000, 400000, 500000]
     gain = dv.my_values[1] - dv.my_values[0]
-    action, _ = policy.act(dv, None, policy.initial_state(2, 0))
+    action, _ = policy.act(dv, policy.initial_state(2, 0))
     assert action == Offer([None, float(min(math.ceil(300000 / 1.26 - 1e-6), math.floor(gain / 5)))])
-    truthful, _ = make_policy("truthful").act(dv, None, policy.initial_state(2, 0))
+    truthful, _ = make_policy("truthful").act(dv, policy.initial_state(2, 0))
     assert truthful == Offer([None, 300000.0 if 5 * 300000 <= gain else 0.0])
 
 

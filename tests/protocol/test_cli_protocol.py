@@ -15,8 +15,9 @@ import pytest
 from typer.testing import CliRunner
 
 from econlab.cli import app
-from econlab.eval.runner import GameSpec, play_game
-from econlab.game import GameParams
+from econlab.eval.runner import play_game
+from econlab.games.ibex import GameParams
+from econlab.games.ibex.spec import GameSpec
 from econlab.policies import make_policy
 from econlab.protocol.server import PASSWORD_ENV, USER_ENV
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from econlab.game.actions import CancelOrder, Chat, Declare, Offer, PostOrder, Ready, Request, Snipe, Vote
-from econlab.game.events import Event
+from econlab.games.ibex.actions import CancelOrder, Chat, Declare, Offer, PostOrder, Ready, Request, Snipe, Vote
+from econlab.games.ibex.events import Event
 from econlab.protocol import codec
 
 

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from econlab.cli import app
-from econlab.game import GameParams
+from econlab.games.ibex import GameParams
 from econlab.policies import make_policy
 from econlab.protocol.client import RemoteSession
 from econlab.protocol.create import create_game, game_parameters

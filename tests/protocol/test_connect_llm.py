@@ -12,8 +12,9 @@ import asyncio
 import sys
 from pathlib import Path
 
-from econlab.eval.runner import GameSpec, play_game
-from econlab.game import GameParams
+from econlab.eval.runner import play_game
+from econlab.games.ibex import GameParams
+from econlab.games.ibex.spec import GameSpec
 from econlab.policies.llm import PolicyFactory
 from econlab.protocol.client import ConnectResult, RemoteSession
 from econlab.protocol.server import IbexServer

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from econlab.game import GameParams
+from econlab.games.ibex import GameParams
 from econlab.protocol.timers import TimerConfig
 from tests.protocol.conftest import ServerThread
 

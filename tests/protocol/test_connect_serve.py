@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from econlab.eval.runner import GameSpec, play_game
-from econlab.game import GameParams
-from econlab.game.view import view
+from econlab.eval.runner import play_game
+from econlab.games.ibex import GameParams
+from econlab.games.ibex.spec import GameSpec
+from econlab.games.ibex.view import view
 from econlab.policies import make_policy
 from econlab.protocol.client import ConnectResult, RemoteSession
 from econlab.protocol.served_game import ServedGame

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from econlab.game import GameParams
+from econlab.games.ibex import GameParams
 from econlab.protocol.server import IbexServer
 from econlab.protocol.timers import TimerConfig
 from tests.protocol.conftest import RawSeat

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from econlab.eval.runner import GameSpec, play_game
-from econlab.game import GameParams
+from econlab.eval.runner import play_game
+from econlab.games.ibex import GameParams
+from econlab.games.ibex.spec import GameSpec
 from econlab.policies import make_policy
 from econlab.protocol.client import RemoteSession
 from econlab.protocol.server import IbexServer

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from econlab.game import GameParams
+from econlab.games.ibex import GameParams
 from econlab.policies import make_policy
 from econlab.protocol import lab_rest
 from econlab.protocol.client import RemoteSession

@@ -9,8 +9,9 @@ from collections.abc import Iterator
 import pytest
 
 from econlab.envs import remote
-from econlab.eval.runner import GameSpec, play_game
-from econlab.game import GameParams
+from econlab.eval.runner import play_game
+from econlab.games.ibex import GameParams
+from econlab.games.ibex.spec import GameSpec
 from econlab.policies import make_policy
 from econlab.protocol.client import ConnectError
 from econlab.protocol.server import IbexServer
@@ -57,7 +58,7 @@ def test_remote_env_plays_like_the_local_runner(server: tuple, treatment: str) -
                 seat = int(agent.split("_")[1])
                 assert view.seat == seat
                 if infos[agent]["deciding"]:
-                    actions[agent], states[seat] = policies[seat].act(view, None, states[seat])
+                    actions[agent], states[seat] = policies[seat].act(view, states[seat])
             obs, rewards, terms, truncs, infos = env.step(actions)
             steps += 1
             for agent, r in rewards.items():

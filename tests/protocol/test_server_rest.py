@@ -7,7 +7,7 @@ import logging
 import httpx
 import pytest
 
-from econlab.game import GameParams
+from econlab.games.ibex import GameParams
 from econlab.protocol.server import PASSWORD_ENV, USER_ENV, IbexServer
 
 pytestmark = pytest.mark.anyio

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from econlab.game import GameParams
+from econlab.games.ibex import GameParams
 from econlab.protocol.server import IbexServer
 from econlab.protocol.timers import TimerConfig
 from tests.protocol.conftest import RawSeat, err_text, is_event

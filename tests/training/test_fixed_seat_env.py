@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from pettingzoo.test import parallel_api_test
 
-from econlab.eval.runner import GameSpec, play_game
+from econlab.eval.runner import play_game
 from econlab.eval.scenario import Scenario
-from econlab.game.view import view
+from econlab.games.ibex.spec import GameSpec
+from econlab.games.ibex.view import view
 from econlab.policies import make_policy
 from econlab.training import features as ft
 from econlab.training import menu
@@ -102,11 +103,11 @@ class _Flaky:
     def initial_state(self, seat: int, seed: int):  # noqa: ANN201 - PolicyState
         return self.inner.initial_state(seat, seed)
 
-    def act(self, view, obs, state):  # noqa: ANN001, ANN201
+    def act(self, view, state):  # noqa: ANN001, ANN201
         self.calls += 1
         if self.calls % self.every == 0:
             raise ZeroDivisionError(f"opponent bug at call {self.calls}")
-        return self.inner.act(view, obs, state)
+        return self.inner.act(view, state)
 
 
 def _noop_episode(env: FixedSeatEnv, seed: int) -> dict:

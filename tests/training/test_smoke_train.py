@@ -11,9 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from econlab.cli import app
-from econlab.eval.runner import GameSpec, play_game
+from econlab.eval.runner import play_game
 from econlab.eval.scenario import Scenario
 from econlab.eval.tournament_config import SeedRange
+from econlab.games.ibex.spec import GameSpec
 from econlab.policies import make_policy
 from econlab.policies.llm import PolicyFactory
 from econlab.training.config import load_train_config

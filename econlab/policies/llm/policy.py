@@ -2,8 +2,8 @@
 
 ``act_async`` is the main path (the runner gathers all deciding seats of a tick concurrently);
 ``act`` runs the same coroutine on the session's own event loop for synchronous callers. The
-seat's call rows are kept in its :class:`~econlab.policies.base.PolicyState` (``memory["llm_calls"]``),
-from where the runner puts them into the game record.
+seat's call rows are kept in its :class:`~econlab.policies.base.PolicyState` (``calls``, one
+row per decision), from where the driver puts them into the game record.
 
 Fallbacks (after ``max_repairs`` invalid answers, an unreachable model or an exhausted budget):
 declarations, snipes, requests, offers and votes take the ``truthful`` policy's action (true
@@ -17,10 +17,8 @@ others; the count lives in the state.
 
 from __future__ import annotations
 
-from typing import Any
-
-from econlab.game.actions import Action
-from econlab.game.view import SeatView
+from econlab.games.ibex.actions import Action
+from econlab.games.ibex.view import SeatView
 from econlab.policies import viewtools as vt
 from econlab.policies.base import PolicyState
 from econlab.policies.llm.session import LLMSession
@@ -42,7 +40,7 @@ class LLMPolicy:
         """A fresh state for ``seat``."""
         return PolicyState(seat=seat, seed=seed)
 
-    async def act_async(self, view: SeatView, obs: Any, state: PolicyState) -> tuple[Action | None, PolicyState]:
+    async def act_async(self, view: SeatView, state: PolicyState) -> tuple[Action | None, PolicyState]:
         """Ask the model for the seat's current decision (see the module docstring)."""
         every = self.session.config.effective_market_every()
         if every > 1 and vt.decision(view) == "market":
@@ -55,9 +53,8 @@ class LLMPolicy:
         action, row = await self.session.decide(view, self.persona, state.seed, state.step)
         if row is None:
             return None, state.next()
-        calls = list(state.memory.get("llm_calls", ())) + [row]
-        return action, state.next(llm_calls=calls)
+        return action, state.next(call=row)
 
-    def act(self, view: SeatView, obs: Any, state: PolicyState) -> tuple[Action | None, PolicyState]:
+    def act(self, view: SeatView, state: PolicyState) -> tuple[Action | None, PolicyState]:
         """The synchronous variant of :meth:`act_async`."""
-        return self.session.run_sync(self.act_async(view, obs, state))
+        return self.session.run_sync(self.act_async(view, state))

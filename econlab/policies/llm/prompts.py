@@ -16,8 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from econlab.game.params import ROLE_NAMES
-from econlab.game.view import SeatView
+from econlab.games.ibex.params import ROLE_NAMES
+from econlab.games.ibex.view import SeatView
 from econlab.policies import viewtools as vt
 from econlab.policies.llm.schemas import CONDITION_NAMES, answer_schema
 

@@ -3,7 +3,7 @@
 A seat answers one JSON object whose ``type`` names its decision. :func:`parse_answer` validates
 the shape with pydantic, then checks the answer against what the seat may do now (value caps,
 published lots, open books, uncommitted cash and shares, own orders, seats to chat with) and
-builds the engine :class:`~econlab.game.actions.Action`. Every failure is an :class:`AnswerError`
+builds the engine :class:`~econlab.games.ibex.actions.Action`. Every failure is an :class:`AnswerError`
 with a message precise enough to be sent back to the model.
 """
 
@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from econlab.game.actions import Action, CancelOrder, Chat, Declare, Offer, PostOrder, Request, Snipe, Vote
-from econlab.game.view import SeatView
+from econlab.games.ibex.actions import Action, CancelOrder, Chat, Declare, Offer, PostOrder, Request, Snipe, Vote
+from econlab.games.ibex.view import SeatView
 from econlab.policies import viewtools as vt
 
 CONDITION_NAMES = ("no_project", "project")

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from econlab.game.actions import Action
-from econlab.game.view import SeatView
+from econlab.games.ibex.actions import Action
+from econlab.games.ibex.view import SeatView
 from econlab.policies import viewtools as vt
 from econlab.policies.base import StopRun
 from econlab.policies.llm.backends import Backend, BackendError, Completion, ReplayMiss, make_backend
@@ -44,7 +44,7 @@ def fallback_action(view: SeatView, decision: str) -> Action | None:
     if decision in TRUTHFUL_FALLBACK:
         from econlab.policies.base import PolicyState
 
-        return Truthful().act(view, None, PolicyState(seat=view.seat, seed=0))[0]
+        return Truthful().act(view, PolicyState(seat=view.seat, seed=0))[0]
     return None
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from econlab.eval.recording import dumps
-from econlab.eval.runner import GameResult, GameSpec, play_game
-from econlab.game import GameParams
+from econlab.eval.runner import GameResult, play_game
+from econlab.games.ibex import GameParams
+from econlab.games.ibex.spec import GameSpec
 from econlab.policies.llm import LLMConfig, PolicyFactory
 
 SEATS = {"harberger": 12, "futarchy": 12, "voting": 6}

@@ -11,9 +11,9 @@ import pytest
 from llm_helpers import config, spec
 from loopback import MALFORMED, GameScript, LoopbackServer, Reply, malformed_answer, valid_answer
 
-from econlab.eval.runner import make_game
-from econlab.game.schedule import Scheduler
-from econlab.game.view import view
+from econlab.games.ibex.schedule import Scheduler
+from econlab.games.ibex.spec import make_game
+from econlab.games.ibex.view import view
 from econlab.policies.llm import LLMPolicy, LLMSession
 from econlab.policies.llm.backends.openai_backend import retry_after_s
 
@@ -28,8 +28,8 @@ def _declare_view():
 def _decide(srv: LoopbackServer, **kw):
     session = LLMSession(config(srv.url, **kw))
     policy = LLMPolicy(session)
-    action, state = policy.act(_declare_view(), None, policy.initial_state(1, 0))
-    return action, state.memory["llm_calls"][0], session
+    action, state = policy.act(_declare_view(), policy.initial_state(1, 0))
+    return action, state.calls[0], session
 
 
 @pytest.mark.parametrize("kind", MALFORMED)

@@ -75,8 +75,8 @@ def test_mixed_llm_and_scripted_seats(api_key: str) -> None:
 def test_one_factory_plays_several_games_and_the_sync_path(api_key: str) -> None:
     from llm_helpers import spec
 
-    from econlab.game.schedule import Scheduler
-    from econlab.game.view import view
+    from econlab.games.ibex.schedule import Scheduler
+    from econlab.games.ibex.view import view
     from econlab.policies.llm import PolicyFactory
 
     with LoopbackServer(GameScript()) as srv:
@@ -85,11 +85,11 @@ def test_one_factory_plays_several_games_and_the_sync_path(api_key: str) -> None
             result = play_game(spec("voting", seed=seed), factory.build({s: "llm" for s in range(1, 7)}))
             assert result.game.over and all(r["outcome"] == "first" for r in result.llm_calls)
         policy = factory.make("llm:persona=risk-averse,temperature=0.5")
-        from econlab.eval.runner import make_game
+        from econlab.games.ibex.spec import make_game
 
         game = make_game(spec("voting"))
         game.start()
         Scheduler(2, 1).advance(game)
-        action, state = policy.act(view(game, 1), None, policy.initial_state(1, 0))  # sync path
-        assert action is not None and state.memory["llm_calls"][0]["persona"] == "risk-averse"
+        action, state = policy.act(view(game, 1), policy.initial_state(1, 0))  # sync path
+        assert action is not None and state.calls[0]["persona"] == "risk-averse"
         assert srv.bodies[-1]["temperature"] == 0.5

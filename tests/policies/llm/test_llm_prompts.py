@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from llm_helpers import spec
 
-from econlab.eval.runner import make_game
-from econlab.game.schedule import Scheduler
-from econlab.game.view import view
+from econlab.games.ibex.schedule import Scheduler
+from econlab.games.ibex.spec import make_game
+from econlab.games.ibex.view import view
 from econlab.policies import make_policy
 from econlab.policies import viewtools as vt
 from econlab.policies.llm.prompts import load_personas, render, template_names
@@ -35,7 +35,7 @@ def every_decision_view(treatment: str):
             d = vt.decision(v)
             if d is not None:
                 out.setdefault((v.role_name, d), v)
-            acts[s] = pol.act(v, None, pol.initial_state(s, 0))[0]
+            acts[s] = pol.act(v, pol.initial_state(s, 0))[0]
         sched.step(game, acts, rng)
     return out
 
